@@ -1,0 +1,42 @@
+# The two commands a fresh machine needs: `make verify` and `make test`.
+# Both build .venv on first use: torch (pinned CPU wheel) first, then the package with every extra.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
+TORCH  := torch==2.13.0
+export HF_HUB_OFFLINE := 1
+export MPLBACKEND := Agg
+
+.PHONY: test verify docs bench install clean core-test
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[all,test]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+verify: $(STAMP)
+	$(BIN)/invariants verify --out reports
+
+docs: $(STAMP)
+	$(BIN)/invariants list --markdown > docs/invariants.md
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/pca.py
+	$(BIN)/python benchmarks/kdtree.py
+	$(BIN)/python benchmarks/boosting.py
+	$(BIN)/python benchmarks/ddim_table1.py
+
+core-test:
+	$(BIN)/python -m pip install --quiet tox
+	$(BIN)/tox -e core
+
+clean:
+	rm -rf $(VENV) reports .tox

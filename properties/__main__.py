@@ -1,0 +1,5 @@
+import sys
+
+from properties.cli import main
+
+sys.exit(main())

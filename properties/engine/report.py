@@ -1,0 +1,92 @@
+"""Render results: a rich console table, failure details, JSON and markdown reports."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from .runner import BAD, Result
+
+STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "timeout": "bold red",
+         "skipped": "yellow", "xfail": "cyan", "xpass": "bold red"}
+
+
+def results_table(results: Iterable[Result], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("invariant", no_wrap=True)
+    for col in ("kind", "status", "examples", "seconds"):
+        table.add_column(col, justify="right" if col in ("examples", "seconds") else "left")
+    for r in results:
+        table.add_row(r.invariant, r.kind, f"[{STYLE[r.status]}]{r.status}[/]", str(r.examples_run), f"{r.seconds:.2f}")
+    return table
+
+
+def failure_text(r: Result) -> str:
+    lines = [f"{r.status.upper()}: {r.invariant} — {r.implementation}", f"  statement: {r.statement}"]
+    lines += ["  " + line for line in r.reason.splitlines()]
+    if r.example is not None:
+        lines += ["  falsifying example (shrunk):"] + ["    " + line for line in r.example.splitlines()]
+    if r.repro:
+        lines += [f"  reproduce: {r.repro}"]
+    return "\n".join(lines)
+
+
+def print_failures(console: Console, results: Iterable[Result]) -> None:
+    for r in results:
+        if r.status in BAD or r.status == "xfail":
+            console.print(failure_text(r), markup=False, highlight=False, soft_wrap=True)
+            console.print()
+
+
+def summary_rows(results: list[Result]) -> list[dict]:
+    """One row per (topic, implementation) with status counts."""
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        groups.setdefault((r.topic, r.implementation), []).append(r)
+    rows = []
+    for (topic, impl), rs in groups.items():
+        counts = Counter(r.status for r in rs)
+        rows.append({"topic": topic, "implementation": impl, **{s: counts.get(s, 0) for s in STYLE},
+                     "seconds": round(sum(r.seconds for r in rs), 2), "ok": all(r.ok for r in rs)})
+    return rows
+
+
+def summary_table(rows: list[dict], title: str = "ml-invariants verify") -> Table:
+    table = Table(title=title)
+    table.add_column("topic")
+    table.add_column("implementation")
+    for s in STYLE:
+        table.add_column(s, justify="right")
+    table.add_column("s", justify="right")
+    for row in rows:
+        cells = [f"[{STYLE[s]}]{row[s]}[/]" if row[s] else "0" for s in STYLE]
+        table.add_row(row["topic"], row["implementation"], *cells, f"{row['seconds']:.1f}")
+    return table
+
+
+def write_json(path: Path, results: list[Result], extra: dict | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"results": [r.to_dict() for r in results], "summary": summary_rows(results), **(extra or {})}
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def markdown_report(results: list[Result], skipped_topics: dict[str, str], header: str) -> str:
+    out = [f"# {header}", ""]
+    rows = summary_rows(results)
+    out += ["| topic | implementation | " + " | ".join(STYLE) + " | seconds |",
+            "|---|---|" + "---:|" * len(STYLE) + "---:|"]
+    for row in rows:
+        out.append(f"| {row['topic']} | `{row['implementation']}` | " + " | ".join(str(row[s]) for s in STYLE)
+                   + f" | {row['seconds']:.1f} |")
+    if skipped_topics:
+        out += ["", "## Topics not run", ""] + [f"- **{t}**: {why}" for t, why in skipped_topics.items()]
+    notable = [r for r in results if r.status not in ("passed",)]
+    if notable:
+        out += ["", "## Not passed (failures, expected failures, skips)", ""]
+        for r in notable:
+            out += [f"### `{r.invariant}` — {r.status} — `{r.implementation}`", "", "```", failure_text(r), "```", ""]
+    return "\n".join(out) + "\n"

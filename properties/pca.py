@@ -1,0 +1,305 @@
+"""PCA: invariants of principal component analysis.
+
+Contract (scikit-learn's estimator API)::
+
+    est = Cls(n_components=k)          # k: int, 1 <= k <= min(n, d)
+    est.fit(X)                         # X: (n, d) float64, n >= 2; returns self
+    est.components_                    # (k, d), rows = principal axes
+    est.explained_variance_            # (k,), eigenvalues of the ddof=1 sample covariance
+    est.explained_variance_ratio_      # (k,), explained_variance_ / total variance
+    est.mean_                          # (d,)
+    est.transform(X) -> (m, k)         # (X − mean_) componentsᵀ
+    est.inverse_transform(Z) -> (m, d) # Z components + mean_
+
+Sizes are measured in the data's own unit s = max(1, max|X − X̄|), so every
+tolerance is relative: variances are compared after division by s², vectors by s.
+Where the top-k subspace is not unique (λ_k = λ_{k+1}) no check compares
+components; such checks compare the spectrum alone.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from properties.engine import (Implementation, Tolerance, Topic, assert_close, assert_leq, assert_true, call,
+                               crosscheck, expect_array, invariant)
+from properties.oracles.linalg import covariance_spectrum, projector, sample_covariance, scale, top_k_is_determined
+from properties.strategies import matrices, orthogonal_matrices
+
+TOPIC = Topic(
+    name="pca",
+    title="Principal component analysis",
+    contract=__doc__,
+    reference="reference.pca:PCA",
+    implementations=[Implementation("sklearn.decomposition:PCA", requires=("sklearn",))],
+)
+
+ROUNDOFF = Tolerance(rtol=0, atol=1e-9, reason="eigen-solver round-off is ~n·ε·‖C‖ ≈ 1e-13 in units of s²; 1e-9 leaves four orders of margin")
+SUBSPACE = Tolerance(rtol=0, atol=1e-7, reason="projectors are compared only when the relative eigengap is ≥ 1e-4, so their round-off is ≤ ε/gap ≈ 1e-12")
+SOURCE = "Jolliffe, Principal Component Analysis (2002), §1.1 and §3.1; Pearson (1901); Hotelling (1933)"
+
+
+@st.composite
+def fit_data(draw, full_rank: bool = False):
+    """X (n ≥ 2, not constant) and k ∈ [1, min(n, d)] (k = min(n, d) when ``full_rank``)."""
+    X = draw(matrices(min_rows=2, max_rows=25, max_cols=5), label="X")
+    assume(np.ptp(X, axis=0).max() > 0)
+    kmax = min(X.shape)
+    k = kmax if full_rank else draw(st.integers(1, kmax), label="k")
+    return {"X": X, "k": k}
+
+
+def fitted(impl, X, k):
+    est = call(impl, n_components=k)
+    out = call(est.fit, X)
+    assert_true(out is est, "fit(X) must return self (scikit-learn estimator contract)")
+    return est
+
+
+def attributes(est, X, k):
+    d = X.shape[1]
+    W = expect_array(est.components_, shape=(k, d), name="components_")
+    lam = expect_array(est.explained_variance_, shape=(k,), name="explained_variance_")
+    ratio = expect_array(est.explained_variance_ratio_, shape=(k,), name="explained_variance_ratio_")
+    mean = expect_array(est.mean_, shape=(d,), name="mean_")
+    return W, lam, ratio, mean
+
+
+def transform(est, X, k):
+    return expect_array(call(est.transform, X), shape=(X.shape[0], k), name="transform(X)")
+
+
+@invariant(TOPIC, "pca.components_orthonormal", statement="W Wᵀ = I_k for W = components_",
+           why="Principal axes are eigenvectors of the symmetric covariance, chosen orthonormal.",
+           source=SOURCE, kind="tolerance", tolerance=Tolerance(atol=1e-10, reason="orthonormality of a computed basis holds to ~d·ε"),
+           strategy=fit_data(), max_examples=25)
+def components_orthonormal(impl, data):
+    X, k = data["X"], data["k"]
+    W, *_ = attributes(fitted(impl, X, k), X, k)
+    assert_close(W @ W.T, np.eye(k), tol=Tolerance(atol=1e-10, reason="orthonormality to ~d·ε"), what="W Wᵀ")
+
+
+@invariant(TOPIC, "pca.variance_sorted", statement="λ₁ ≥ λ₂ ≥ … ≥ λ_k ≥ 0",
+           why="Components are ordered by the variance they explain; a variance cannot be negative.",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=25)
+def variance_sorted(impl, data):
+    X, k = data["X"], data["k"]
+    _, lam, _, _ = attributes(fitted(impl, X, k), X, k)
+    lam = lam / scale(X) ** 2
+    for j in range(k - 1):
+        assert_leq(lam[j + 1], lam[j], tol=ROUNDOFF, what=f"λ_{j + 2} ≤ λ_{j + 1} (units of s²)")
+    assert_leq(0.0, lam[-1], tol=ROUNDOFF, what=f"λ_{k} ≥ 0 (units of s²)")
+
+
+@invariant(TOPIC, "pca.variance_is_top_eigenvalues",
+           statement="explained_variance_ = top-k eigenvalues of C = (X−X̄)ᵀ(X−X̄)/(n−1)",
+           why="The j-th principal variance is the j-th largest eigenvalue of the unbiased sample covariance (ddof = 1).",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=30)
+def variance_is_top_eigenvalues(impl, data):
+    X, k = data["X"], data["k"]
+    _, lam, _, _ = attributes(fitted(impl, X, k), X, k)
+    s2 = scale(X) ** 2
+    assert_close(lam / s2, covariance_spectrum(X)[:k] / s2, tol=ROUNDOFF, what="explained_variance_ / s²")
+
+
+@invariant(TOPIC, "pca.ratio_of_total_variance",
+           statement="ratio_j = λ_j / tr C; Σ_j ratio_j ≤ 1, = 1 when k = min(n, d)",
+           why="The ratio divides by the total variance tr C = Σ all eigenvalues, so the kept share is at most 1 and all of it at full rank.",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=25)
+def ratio_of_total_variance(impl, data):
+    X, k = data["X"], data["k"]
+    _, lam, ratio, _ = attributes(fitted(impl, X, k), X, k)
+    total = np.trace(sample_covariance(X))
+    assert_close(ratio, covariance_spectrum(X)[:k] / total, tol=ROUNDOFF, what="explained_variance_ratio_")
+    assert_leq(float(ratio.sum()), 1.0, tol=ROUNDOFF, what="Σ explained_variance_ratio_")
+    if k == min(X.shape):
+        assert_close(ratio.sum(), 1.0, tol=ROUNDOFF, what="Σ explained_variance_ratio_ at full rank")
+
+
+@invariant(TOPIC, "pca.mean_is_column_mean", statement="mean_ = X̄ = (1/n) Σᵢ xᵢ",
+           why="PCA centres the data at its sample mean before the eigendecomposition.",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=15)
+def mean_is_column_mean(impl, data):
+    X, k = data["X"], data["k"]
+    _, _, _, mean = attributes(fitted(impl, X, k), X, k)
+    s = scale(X)
+    assert_close(mean / s, X.mean(axis=0) / s, tol=ROUNDOFF, what="mean_ / s")
+
+
+@invariant(TOPIC, "pca.scores_decorrelated",
+           statement="Z = transform(X): Z̄ = 0 and Cov(Z) = diag(λ₁…λ_k) (ddof = 1)",
+           why="Z = (X − X̄)Wᵀ with orthonormal eigenvectors W, so Cov(Z) = W C Wᵀ = diag(λ).",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=30)
+def scores_decorrelated(impl, data):
+    X, k = data["X"], data["k"]
+    est = fitted(impl, X, k)
+    Z = transform(est, X, k) / scale(X)
+    assert_close(Z.mean(axis=0), np.zeros(k), tol=ROUNDOFF, what="column means of transform(X) / s")
+    lam = covariance_spectrum(X)[:k] / scale(X) ** 2
+    assert_close(sample_covariance(Z), np.diag(lam), tol=ROUNDOFF, what="Cov(transform(X)) / s²")
+
+
+@invariant(TOPIC, "pca.reconstruction_error",
+           statement="‖X − X̂‖²_F / (n−1) = Σ_{j>k} λ_j for X̂ = inverse_transform(transform(X))",
+           why="Projecting onto the top-k eigenvectors discards exactly the variance of the others (Eckart–Young).",
+           source="Eckart & Young (1936); " + SOURCE, kind="tolerance", tolerance=ROUNDOFF,
+           strategy=fit_data(), max_examples=30)
+def reconstruction_error(impl, data):
+    X, k = data["X"], data["k"]
+    est = fitted(impl, X, k)
+    Xhat = expect_array(call(est.inverse_transform, transform(est, X, k)), shape=X.shape, name="inverse_transform(Z)")
+    s2 = scale(X) ** 2
+    err = np.sum((X - Xhat) ** 2) / (X.shape[0] - 1)
+    assert_close(err / s2, covariance_spectrum(X)[k:].sum() / s2, tol=ROUNDOFF, what="reconstruction error / s²")
+
+
+@invariant(TOPIC, "pca.full_rank_round_trip", statement="k = min(n, d) ⇒ inverse_transform(transform(X)) = X",
+           why="With every non-null direction kept, the projection is the identity on the (centred) data.",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(full_rank=True), max_examples=20)
+def full_rank_round_trip(impl, data):
+    X, k = data["X"], data["k"]
+    est = fitted(impl, X, k)
+    Xhat = expect_array(call(est.inverse_transform, transform(est, X, k)), shape=X.shape, name="inverse_transform(Z)")
+    s = scale(X)
+    assert_close(Xhat / s, X / s, tol=ROUNDOFF, what="round trip / s")
+
+
+@invariant(TOPIC, "pca.transform_is_affine_projection",
+           statement="transform(Y) = (Y − mean_) componentsᵀ for new points Y",
+           why="The fitted map is the orthogonal projection of the centred input onto the principal axes; nothing else (no whitening, no refit).",
+           source=SOURCE, kind="tolerance", tolerance=ROUNDOFF,
+           strategy=st.tuples(fit_data(), hnp.arrays(np.float64, (4, 5), elements=st.integers(-5, 5).map(float))),
+           max_examples=20)
+def transform_is_affine_projection(impl, pair):
+    data, Y = pair
+    X, k = data["X"], data["k"]
+    Y = Y[:, : X.shape[1]]
+    est = fitted(impl, X, k)
+    W, _, _, mean = attributes(est, X, k)
+    Z = expect_array(call(est.transform, Y), shape=(Y.shape[0], k), name="transform(Y)")
+    s = max(scale(X), float(np.abs(Y).max(initial=1.0)))
+    assert_close(Z / s, (Y - mean) @ W.T / s, tol=ROUNDOFF, what="transform(Y) / s")
+
+
+def _same_fit(est_a, est_b, X, k, *, variance_factor: float, rotation: np.ndarray | None, what: str):
+    """Spectra equal (after the factor) and — where the subspace is determined — projectors equal."""
+    Wa, la, ra, _ = attributes(est_a, X, k)
+    Wb, lb, rb, _ = attributes(est_b, X, k)
+    s2 = scale(X) ** 2
+    assert_close(lb / (s2 * variance_factor), la / s2, tol=ROUNDOFF, what=f"{what}: explained_variance_")
+    assert_close(rb, ra, tol=ROUNDOFF, what=f"{what}: explained_variance_ratio_")
+    if top_k_is_determined(covariance_spectrum(X), k):
+        expected = projector(Wa) if rotation is None else rotation @ projector(Wa) @ rotation.T
+        assert_close(projector(Wb), expected, tol=SUBSPACE, what=f"{what}: projector onto the principal subspace")
+
+
+@st.composite
+def translated(draw):
+    data = draw(fit_data())
+    c = draw(hnp.arrays(np.float64, data["X"].shape[1], elements=st.integers(-50, 50).map(float)), label="c")
+    return {**data, "c": c}
+
+
+@invariant(TOPIC, "pca.translation_invariance",
+           statement="fit(X + c): same λ, same principal subspace, mean_ shifted by c",
+           why="Centring removes any constant offset before the covariance is formed.",
+           source=SOURCE, kind="metamorphic", tolerance=ROUNDOFF, strategy=translated(), max_examples=20)
+def translation_invariance(impl, data):
+    X, k, c = data["X"], data["k"], data["c"]
+    a, b = fitted(impl, X, k), fitted(impl, X + c, k)
+    _same_fit(a, b, X, k, variance_factor=1.0, rotation=None, what="X + c vs X")
+    s = scale(X) + float(np.abs(c).max())
+    assert_close(expect_array(b.mean_, shape=c.shape, name="mean_") / s, (X.mean(axis=0) + c) / s,
+                 tol=ROUNDOFF, what="mean_ of X + c")
+
+
+@st.composite
+def rotated(draw):
+    data = draw(fit_data())
+    return {**data, "Q": draw(orthogonal_matrices(data["X"].shape[1]), label="Q")}
+
+
+@invariant(TOPIC, "pca.rotation_equivariance",
+           statement="fit(X Qᵀ) for orthogonal Q: same λ, principal subspace Q P Qᵀ",
+           why="C(XQᵀ) = Q C Qᵀ has the same eigenvalues and eigenvectors rotated by Q.",
+           source=SOURCE, kind="metamorphic", tolerance=ROUNDOFF, strategy=rotated(), max_examples=20)
+def rotation_equivariance(impl, data):
+    X, k, Q = data["X"], data["k"], data["Q"]
+    _same_fit(fitted(impl, X, k), fitted(impl, X @ Q.T, k), X, k, variance_factor=1.0, rotation=Q, what="X Qᵀ vs X")
+
+
+@st.composite
+def scaled(draw):
+    data = draw(fit_data())
+    return {**data, "c": draw(st.sampled_from([0.5, 2.0, 3.0, -1.0, 10.0]), label="c")}
+
+
+@invariant(TOPIC, "pca.scale_equivariance",
+           statement="fit(cX): λ ↦ c²λ, ratios and principal subspace unchanged",
+           why="C(cX) = c²C: the same eigenvectors, eigenvalues scaled by c².",
+           source=SOURCE, kind="metamorphic", tolerance=ROUNDOFF, strategy=scaled(), max_examples=20)
+def scale_equivariance(impl, data):
+    X, k, c = data["X"], data["k"], data["c"]
+    _same_fit(fitted(impl, X, k), fitted(impl, c * X, k), X, k, variance_factor=c * c, rotation=None, what="cX vs X")
+
+
+@st.composite
+def permuted(draw):
+    data = draw(fit_data())
+    return {**data, "perm": draw(st.permutations(range(data["X"].shape[0])), label="perm")}
+
+
+@invariant(TOPIC, "pca.row_permutation_invariance",
+           statement="fit(ΠX) = fit(X) for any row permutation Π (λ, subspace, mean_)",
+           why="The sample mean and covariance are symmetric functions of the rows.",
+           source=SOURCE, kind="metamorphic", tolerance=ROUNDOFF, strategy=permuted(), max_examples=15)
+def row_permutation_invariance(impl, data):
+    X, k = data["X"], data["k"]
+    a, b = fitted(impl, X, k), fitted(impl, X[list(data["perm"])], k)
+    _same_fit(a, b, X, k, variance_factor=1.0, rotation=None, what="ΠX vs X")
+
+
+@st.composite
+def with_directions(draw):
+    data = draw(fit_data())
+    U = draw(hnp.arrays(np.float64, (6, data["X"].shape[1]), elements=st.floats(-1, 1, width=64)), label="U")
+    U = U[np.linalg.norm(U, axis=1) > 1e-3]
+    return {**data, "U": U / np.linalg.norm(U, axis=1, keepdims=True) if U.size else U}
+
+
+@invariant(TOPIC, "pca.first_component_maximises_variance",
+           statement="Var(X w₁) = λ₁ = max_{‖u‖=1} Var(X u)",
+           why="The first principal axis solves max uᵀCu over unit vectors (Rayleigh quotient); its value is λ₁.",
+           source="Hotelling (1933); " + SOURCE, kind="tolerance", tolerance=ROUNDOFF,
+           strategy=with_directions(), max_examples=25)
+def first_component_maximises_variance(impl, data):
+    X, k, U = data["X"], data["k"], data["U"]
+    W, *_ = attributes(fitted(impl, X, k), X, k)
+    C = sample_covariance(X) / scale(X) ** 2
+    w = W[0]
+    best = float(w @ C @ w)
+    assert_close(best, covariance_spectrum(X)[0] / scale(X) ** 2, tol=ROUNDOFF, what="Var(X w₁) / s² vs λ₁")
+    for u in U:
+        assert_leq(float(u @ C @ u), best, tol=ROUNDOFF, what="Var(X u) ≤ Var(X w₁) (units of s²)")
+
+
+@crosscheck(TOPIC, "pca.crosscheck.sklearn",
+            statement="reference and scikit-learn agree: λ, ratios, mean_, projectors (components up to sign)",
+            why="Two independent implementations of the same definition must give the same numbers.",
+            source="scikit-learn PCA (full SVD solver) vs reference.pca", tolerance=ROUNDOFF,
+            strategy=fit_data(), max_examples=30,
+            pairs=[("reference.pca:PCA", "sklearn.decomposition:PCA")])
+def crosscheck_sklearn(impl_a, impl_b, data):
+    X, k = data["X"], data["k"]
+    a, b = fitted(impl_a, X, k), fitted(impl_b, X, k)
+    _same_fit(a, b, X, k, variance_factor=1.0, rotation=None, what="reference vs library")
+    s = scale(X)
+    assert_close(attributes(b, X, k)[3] / s, attributes(a, X, k)[3] / s, tol=ROUNDOFF, what="mean_ / s")
+    lam = covariance_spectrum(X)
+    # Individual axes are defined up to sign only where each λ_j is simple.
+    simple = [j for j in range(k) if top_k_is_determined(lam, j + 1) and (j == 0 or top_k_is_determined(lam, j))]
+    for j in simple:
+        wa, wb = attributes(a, X, k)[0][j], attributes(b, X, k)[0][j]
+        assert_close(abs(float(wa @ wb)), 1.0, tol=SUBSPACE, what=f"|⟨w_{j + 1}^ref, w_{j + 1}^lib⟩|")
