@@ -109,6 +109,9 @@ def cmd_verify(args, console: Console) -> int:
                      max_examples=args.max_examples, progress=not args.no_progress)
     seconds = time.perf_counter() - started
     console.print(report.summary_table(report.summary_rows(outcome.results)))
+    for r in outcome.results:
+        if r.details.get("stats"):
+            console.print(f"{r.invariant} [{r.implementation}]: {report.stats_text(r)}", markup=False, soft_wrap=True)
     for what, why in outcome.skipped.items():
         console.print(f"[yellow]not run:[/] {what} — {why}")
     report.print_failures(console, outcome.results)

@@ -200,3 +200,16 @@ def test_tolerance_needs_a_reason_and_sane_values():
         Tolerance(1e-6, 0, "")
     with pytest.raises(ValueError, match="rtol"):
         Tolerance(-1, 0, "x")
+
+
+def test_counts_returned_by_a_check_are_summed_and_reported():
+    topic = Topic(name="cnt", title="", contract="", reference="x:y")
+
+    @invariant(topic, "cnt.counts", statement="s", why="w", source="s", strategy=st.integers(0, 1000), max_examples=5)
+    def counts(impl, n):
+        return {"compared": 1, "skipped": int(n == 0)}
+
+    r = run_invariant(topic.invariants["cnt.counts"], Good, topic=topic)
+    assert r.details["stats"]["compared"] == r.examples_run == 5
+    from properties.engine.report import stats_text
+    assert "compared=5" in stats_text(r)

@@ -9,6 +9,10 @@ Writing a topic (see ``properties/pca.py`` for a worked example)::
                kind="exact", tolerance=Tolerance(...), strategy=<hypothesis strategy>, max_examples=20)
     def some_id(impl, data): ...      # raise via checks.assert_close / assert_true; call impl code via checks.call
 
+A check may return a dict of counts (``{"compared": 12, "skipped_near_ties": 1}``): they are summed
+over the examples, kept in ``Result.details["stats"]`` and printed by ``check`` and ``verify`` —
+use this wherever a check compares only some cases, so that what it skipped is visible.
+
 Running: :func:`run_invariant`, :func:`run_topic`, :func:`run_crosscheck` return :class:`Result` records.
 """
 from .checks import (ImplementationFailure, InvariantViolation, assert_close, assert_leq, assert_true,

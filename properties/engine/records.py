@@ -20,6 +20,10 @@ KINDS = ("exact", "tolerance", "metamorphic", "statistical", "crosscheck")
 #: topic name -> (module defining it, distributions it needs to import)
 TOPIC_MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "pca": ("properties.pca", ("sklearn",)),
+    "kdtree": ("properties.kdtree", ("scipy",)),
+    "boosting": ("properties.boosting", ()),
+    "ddpm": ("properties.ddpm", ("torch",)),
+    "ddim": ("properties.ddim", ("torch",)),
 }
 
 

@@ -18,11 +18,18 @@ STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "time
 def results_table(results: Iterable[Result], title: str) -> Table:
     table = Table(title=title, show_lines=False)
     table.add_column("invariant", no_wrap=True)
-    for col in ("kind", "status", "examples", "seconds"):
+    for col in ("kind", "status", "examples", "seconds", "counts"):
         table.add_column(col, justify="right" if col in ("examples", "seconds") else "left")
     for r in results:
-        table.add_row(r.invariant, r.kind, f"[{STYLE[r.status]}]{r.status}[/]", str(r.examples_run), f"{r.seconds:.2f}")
+        table.add_row(r.invariant, r.kind, f"[{STYLE[r.status]}]{r.status}[/]", str(r.examples_run), f"{r.seconds:.2f}",
+                      stats_text(r))
     return table
+
+
+def stats_text(r: Result) -> str:
+    """Counts a check reported, summed over its examples (e.g. comparisons made, near-ties skipped)."""
+    stats = r.details.get("stats") or {}
+    return ", ".join(f"{k}={v:g}" for k, v in stats.items())
 
 
 def failure_text(r: Result) -> str:
@@ -84,6 +91,10 @@ def markdown_report(results: list[Result], skipped_topics: dict[str, str], heade
                    + f" | {row['seconds']:.1f} |")
     if skipped_topics:
         out += ["", "## Topics not run", ""] + [f"- **{t}**: {why}" for t, why in skipped_topics.items()]
+    counted = [r for r in results if r.details.get("stats")]
+    if counted:
+        out += ["", "## Counts reported by checks", "", "| invariant | implementation | counts |", "|---|---|---|"]
+        out += [f"| `{r.invariant}` | `{r.implementation}` | {stats_text(r)} |" for r in counted]
     notable = [r for r in results if r.status not in ("passed",)]
     if notable:
         out += ["", "## Not passed (failures, expected failures, skips)", ""]

@@ -133,15 +133,18 @@ def _execute(inv: Invariant, impls: tuple, label: str, *, profile: str, seed: in
              max_examples: int | None, shrink: bool, timeout: float | None) -> Result:
     user_seed = _resolve_user_seed(profile, seed)
     n = profiles.examples_for(profile, inv.max_examples, max_examples)
-    state: dict[str, Any] = {"runs": 0, "last_failed": None}
+    state: dict[str, Any] = {"runs": 0, "last_failed": None, "stats": {}}
 
     def test(data):
         state["runs"] += 1
         try:
-            inv.check(*impls, data)
+            stats = inv.check(*impls, data)
         except BaseException:
             state["last_failed"] = data
             raise
+        # a check may return counts (e.g. {"compared": 3, "skipped_near_ties": 1}); they are summed over examples
+        for key, value in (stats or {}).items():
+            state["stats"][key] = state["stats"].get(key, 0) + value
 
     runner = given(inv.strategy)(test)
     runner = profiles.hypothesis_settings(profile, n, shrink=shrink)(runner)
@@ -174,7 +177,7 @@ def _execute(inv: Invariant, impls: tuple, label: str, *, profile: str, seed: in
         if state["last_failed"] is not None:
             result.example = format_example(state["last_failed"])
         result.repro = repro_command(inv, label, user_seed, profile, max_examples)
-    result.details = {"seed": user_seed, "profile": profile, "max_examples": n}
+    result.details = {"seed": user_seed, "profile": profile, "max_examples": n, "stats": state["stats"]}
     return result
 
 
