@@ -60,7 +60,7 @@ def parametrize_with_invariants(topic: str, implementations: Sequence[Any], *, o
             if only and inv.id not in only:
                 continue
             params.append((impl, _Check(inv, topic=t, **options)))
-            ids.append(f"{spec_of(impl).rsplit(':', 1)[-1]}-{inv.id}")
+            ids.append(f"{spec_of(impl)}-{inv.id}")
     return pytest.mark.parametrize("impl, check", params, ids=ids)
 
 
@@ -71,5 +71,5 @@ def parametrize_crosschecks(topic: str, **options: Any) -> Callable:
     for inv in t.crosschecks():
         for a, b in inv.pairs:
             params.append(lambda inv=inv, a=a, b=b: _outcome(run_crosscheck(inv, a, b, **options)))
-            ids.append(f"{inv.id}-{b.rsplit(':', 1)[-1]}")
+            ids.append(f"{inv.id}-{a}-vs-{b}")
     return pytest.mark.parametrize("crosscheck", params, ids=ids)

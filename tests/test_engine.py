@@ -213,3 +213,9 @@ def test_counts_returned_by_a_check_are_summed_and_reported():
     assert r.details["stats"]["compared"] == r.examples_run == 5
     from properties.engine.report import stats_text
     assert "compared=5" in stats_text(r)
+
+
+def test_expected_failures_apply_to_the_object_as_well_as_its_import_string():
+    """cKDTree's __module__ is scipy.spatial._ckdtree: a registered spec must still be recognised."""
+    r = run(Halves)  # passed as the class, registered as "tests.test_engine:Halves"
+    assert r.status == "xfail" and r.implementation == "tests.test_engine:Halves"

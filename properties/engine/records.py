@@ -125,10 +125,22 @@ class Topic:
     def all_implementations(self) -> list[Implementation]:
         return [Implementation(self.reference, note="reference")] + list(self.implementations)
 
-    def known(self, spec: str | None) -> Implementation | None:
+    def known(self, spec: str | None, obj: Any = None) -> Implementation | None:
+        """The registered implementation named ``spec`` — or, failing that, the one that *is* ``obj``
+        (``scipy.spatial:cKDTree`` reports its module as ``scipy.spatial._ckdtree``)."""
         for impl in self.all_implementations():
             if impl.spec == spec:
                 return impl
+        if obj is None:
+            return None
+        from .runner import ImplementationNotFound, load
+
+        for impl in self.all_implementations():
+            try:
+                if load(impl.spec) is obj:
+                    return impl
+            except ImplementationNotFound:
+                continue
         return None
 
     def missing_capabilities(self, inv: Invariant, impl: Any) -> list[str]:

@@ -207,6 +207,9 @@ def run_invariant(inv: Invariant, impl: Any, *, topic: Topic | None = None, prof
     label = spec_of(impl)
     if isinstance(impl, str):
         impl = load(impl)
+    known = topic.known(label, impl) if apply_expected else None
+    if known is not None:
+        label = known.spec  # name a registered implementation the way the registry (and the user) does
     missing = topic.missing_capabilities(inv, impl)
     if missing:
         return Result(invariant=inv.id, topic=inv.topic, implementation=label, kind=inv.kind,
@@ -214,7 +217,7 @@ def run_invariant(inv: Invariant, impl: Any, *, topic: Topic | None = None, prof
                       reason=f"implementation does not provide capability {', '.join(missing)}")
     result = _execute(inv, (impl,), label, profile=profile, seed=seed, max_examples=max_examples,
                       shrink=shrink, timeout=timeout)
-    return _apply_expectation(result, topic.known(label)) if apply_expected else result
+    return _apply_expectation(result, known) if apply_expected else result
 
 
 def run_crosscheck(inv: Invariant, impl_a: Any, impl_b: Any, *, profile: str | None = None,
