@@ -27,6 +27,7 @@ verify: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/invariants list --markdown > docs/invariants.md
+	$(BIN)/python -m tests.zoo > docs/mutants.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pca.py

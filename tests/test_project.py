@@ -44,3 +44,11 @@ def test_every_invariant_is_documented(name):
     assert topic.contract.strip(), f"topic {name} has no written contract"
     for inv in topic.invariants.values():
         assert inv.statement and inv.why and inv.source and inv.tolerance.reason, inv.id
+
+
+def test_mutant_catalogue_is_up_to_date():
+    if not _all_topics_loadable():
+        pytest.skip("the zoo catalogue is generated in the full environment")
+    from tests.zoo import zoo_markdown
+
+    assert (ROOT / "docs" / "mutants.md").read_text() == zoo_markdown(), "docs/mutants.md is stale: run `make docs`"

@@ -1,0 +1,181 @@
+"""Denoising diffusion implicit models: the generalised (non-Markovian) reverse step, η, strided sampling, inversion.
+
+Paper: Song, Meng, Ermon, "Denoising Diffusion Implicit Models", ICLR 2021 (arXiv:2010.02502) - eq. (12) (the step),
+eq. (16) (σ_τ(η)), Lemma 1 (marginals preserved for every σ), §4.2 (a timestep subsequence τ), §4.3 / eq. (14)
+(η = 0 as an ODE, run backwards for encoding x_0 → x_T).
+
+Contract: diffusers' ``DDIMScheduler`` with the textbook update (``clip_sample=False``): ``set_timesteps``,
+``timesteps``, ``alphas_cumprod``, ``final_alpha_cumprod``, ``step(model_output, timestep, sample, eta=0.0,
+generator=None, variance_noise=None)`` returning ``.prev_sample`` and ``.pred_original_sample``, ``add_noise``.
+The previous level of a step at τ is ᾱ at τ − ⌊T/S⌋ (diffusers' convention, also under "trailing" and
+"linspace" spacing), or ``final_alpha_cumprod`` below zero (1 with ``set_alpha_to_one``, else ᾱ_0).
+Extension: ``invert(sample, model_fn, num_inference_steps)`` - DDIM inversion (η = 0), the levels of
+``set_timesteps`` walked upwards with the model called at the target timestep (diffusers' DDIMInverseScheduler).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from reference.ddpm import (PREDICTION_TYPES, TIMESTEP_SPACINGS, SchedulerOutput, alpha_bar_from_betas,
+                            check_finite, check_step_inputs, check_timestep, draw_noise, make_betas, make_timesteps,
+                            to_x0_and_eps)
+
+
+def ddim_sigma(alpha_bar_t: float, alpha_bar_prev: float, eta: float) -> float:
+    """σ_τ(η) = η √((1 − ᾱ_s)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_s)   (DDIM eq. 16; η = 1 is DDPM's β̃, η = 0 is deterministic)."""
+    # σ = η · √((1 − ᾱ_s) / (1 − ᾱ_t)) · √(1 − ᾱ_t / ᾱ_s)
+    return eta * ((1 - alpha_bar_prev) / (1 - alpha_bar_t)) ** 0.5 * (1 - alpha_bar_t / alpha_bar_prev) ** 0.5
+
+
+def ddim_step(x0_hat, eps_hat, alpha_bar_prev: float, sigma: float, noise=None):
+    """x_s = √ᾱ_s x̂_0 + √(1 − ᾱ_s − σ²) ε̂ + σ z   (DDIM eq. 12)."""
+    direction_var = 1 - alpha_bar_prev - sigma ** 2
+    if direction_var < 0:
+        raise ValueError(f"eta too large: σ² = {sigma ** 2} exceeds 1 − ᾱ_prev = {1 - alpha_bar_prev}")
+    # x_s = √ᾱ_s · x̂_0 + √(1 − ᾱ_s − σ²) · ε̂  (+ σ · z)
+    prev = alpha_bar_prev ** 0.5 * x0_hat + direction_var ** 0.5 * eps_hat
+    return prev if noise is None else prev + sigma * noise
+
+
+def ddim_invert_step(x0_hat, eps_hat, alpha_bar_next: float):
+    """x_{t'} = √ᾱ_{t'} x̂_0 + √(1 − ᾱ_{t'}) ε̂, t' > t   (eq. 12 with σ = 0, read upwards; eq. 14 discretised)."""
+    # x_{t'} = √ᾱ_{t'} · x̂_0 + √(1 − ᾱ_{t'}) · ε̂
+    return alpha_bar_next ** 0.5 * x0_hat + (1 - alpha_bar_next) ** 0.5 * eps_hat
+
+
+class DDIMScheduler:
+    """DDIM sampling (Song et al. 2021) speaking diffusers' ``DDIMScheduler`` API (textbook update, no clipping)."""
+
+    def __init__(self, num_train_timesteps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02,
+                 beta_schedule: str = "linear", trained_betas=None, clip_sample: bool = False,
+                 set_alpha_to_one: bool = True, steps_offset: int = 0, prediction_type: str = "epsilon",
+                 timestep_spacing: str = "leading"):
+        if clip_sample:
+            raise ValueError("clip_sample must be False (the textbook update has no clipping), got True")
+        if prediction_type not in PREDICTION_TYPES:
+            raise ValueError(f"prediction_type must be one of {PREDICTION_TYPES}, got {prediction_type!r}")
+        if timestep_spacing not in TIMESTEP_SPACINGS:
+            raise ValueError(f"timestep_spacing must be one of {TIMESTEP_SPACINGS}, got {timestep_spacing!r}")
+        if trained_betas is not None:
+            self.betas = torch.as_tensor(np.asarray(trained_betas, dtype=np.float64)).clone()
+            num_train_timesteps = len(self.betas)
+        else:
+            self.betas = make_betas(num_train_timesteps, beta_start, beta_end, beta_schedule)
+        self.num_train_timesteps = num_train_timesteps
+        self.prediction_type = prediction_type
+        self.timestep_spacing = timestep_spacing
+        self.steps_offset = steps_offset
+        self.set_alpha_to_one = set_alpha_to_one
+        self.alphas = 1.0 - self.betas
+        self.alphas_cumprod = alpha_bar_from_betas(self.betas)
+        # ᾱ below step 0: 1 (the data itself) or ᾱ_0
+        self.final_alpha_cumprod = torch.tensor(1.0, dtype=torch.float64) if set_alpha_to_one \
+            else self.alphas_cumprod[0].clone()
+        self.init_noise_sigma = 1.0
+        self.num_inference_steps = None
+        self.timesteps = torch.arange(num_train_timesteps - 1, -1, -1, dtype=torch.int64)
+
+    def __len__(self) -> int:
+        return self.num_train_timesteps
+
+    def scale_model_input(self, sample: torch.Tensor, timestep=None) -> torch.Tensor:
+        return sample
+
+    def set_timesteps(self, num_inference_steps: int, device=None) -> None:
+        """τ: S decreasing timesteps under the configured spacing (DDIM §4.2; spacings as in diffusers)."""
+        timesteps = make_timesteps(num_inference_steps, self.num_train_timesteps, self.timestep_spacing,
+                                   self.steps_offset)
+        self.num_inference_steps = int(num_inference_steps)
+        self.timesteps = torch.from_numpy(timesteps).to(device)
+
+    def alpha_bar_at(self, timestep: int) -> float:
+        """ᾱ at a (possibly negative) timestep: ``final_alpha_cumprod`` below 0."""
+        return float(self.alphas_cumprod[timestep]) if timestep >= 0 else float(self.final_alpha_cumprod)
+
+    def previous_timestep(self, timestep: int) -> int:
+        # s = τ − ⌊T / S⌋
+        return timestep - self.num_train_timesteps // self.num_inference_steps
+
+    def step(self, model_output: torch.Tensor, timestep, sample: torch.Tensor, eta: float = 0.0,
+             use_clipped_model_output: bool = False, generator=None, variance_noise: torch.Tensor | None = None,
+             return_dict: bool = True):
+        """x_τ → x_s, s = τ − ⌊T/S⌋: DDIM eq. (12) with σ_τ(η) of eq. (16)."""
+        if self.num_inference_steps is None:
+            raise ValueError("num_inference_steps is None: call set_timesteps before step")
+        if not isinstance(eta, (int, float)) or isinstance(eta, bool) or not eta >= 0:
+            raise ValueError(f"eta must be a float >= 0, got {eta!r}")
+        check_step_inputs(model_output, sample)
+        t = check_timestep(timestep, self.num_train_timesteps)
+        if variance_noise is not None and generator is not None:
+            raise ValueError("variance_noise and generator are exclusive; got both")
+        alpha_bar_t = self.alpha_bar_at(t)
+        alpha_bar_prev = self.alpha_bar_at(self.previous_timestep(t))
+        x0_hat, eps_hat = to_x0_and_eps(model_output, sample, alpha_bar_t, self.prediction_type)
+        sigma = ddim_sigma(alpha_bar_t, alpha_bar_prev, eta)
+        noise = None
+        if eta > 0:
+            if variance_noise is None:
+                noise = draw_noise(model_output.shape, generator, model_output)
+            else:
+                check_finite("variance_noise", variance_noise)
+                if variance_noise.shape != sample.shape:
+                    raise ValueError(f"variance_noise must have the sample's shape {tuple(sample.shape)}, "
+                                     f"got {tuple(variance_noise.shape)}")
+                noise = variance_noise
+        prev_sample = ddim_step(x0_hat, eps_hat, alpha_bar_prev, sigma, noise)
+        if not return_dict:
+            return prev_sample, x0_hat
+        return SchedulerOutput(prev_sample=prev_sample, pred_original_sample=x0_hat)
+
+    def add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
+        """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε   (the forward marginal, DDIM eq. 4 / Ho et al. eq. 4)."""
+        check_finite("original_samples", original_samples)
+        check_finite("noise", noise)
+        if noise.shape != original_samples.shape:
+            raise ValueError(f"noise must have the shape of original_samples {tuple(original_samples.shape)}, "
+                             f"got {tuple(noise.shape)}")
+        t = torch.as_tensor(timesteps).to(torch.int64).flatten()
+        if t.numel() == 0 or int(t.min()) < 0 or int(t.max()) >= self.num_train_timesteps:
+            raise ValueError(f"timesteps must lie in [0, {self.num_train_timesteps}), got {timesteps!r}")
+        alpha_bar = self.alphas_cumprod.to(device=original_samples.device, dtype=original_samples.dtype)
+        alpha_bar = alpha_bar[t.to(original_samples.device)]
+        alpha_bar = alpha_bar.reshape(alpha_bar.shape + (1,) * (original_samples.dim() - alpha_bar.dim()))
+        # x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε
+        return alpha_bar.sqrt() * original_samples + (1 - alpha_bar).sqrt() * noise
+
+    def invert(self, sample: torch.Tensor, model_fn, num_inference_steps: int) -> torch.Tensor:
+        """DDIM inversion x_0 → x_{τ_1}: η = 0 steps up the levels of ``set_timesteps(num_inference_steps)``.
+
+        The step to level τ starts at level τ − ⌊T/S⌋ (``final_alpha_cumprod`` below 0) and calls
+        ``model_fn(x, τ)`` at the target timestep, as diffusers' DDIMInverseScheduler does.  Sampling the result
+        with η = 0 and the same ``num_inference_steps`` returns to ``sample`` as S grows.
+        """
+        check_finite("sample", sample)
+        self.set_timesteps(num_inference_steps)
+        x = sample
+        for timestep in reversed(self.timesteps.tolist()):
+            alpha_bar_from = self.alpha_bar_at(self.previous_timestep(timestep))
+            model_output = model_fn(x, timestep)
+            check_step_inputs(model_output, x)
+            x0_hat, eps_hat = to_x0_and_eps(model_output, x, alpha_bar_from, self.prediction_type)
+            x = ddim_invert_step(x0_hat, eps_hat, float(self.alphas_cumprod[timestep]))
+        return x
+
+
+def sample(scheduler, model_fn, x_T: torch.Tensor, num_inference_steps: int, eta: float = 0.0, generator=None,
+           noises=None) -> torch.Tensor:
+    """DDIM sampling x_T → x_0 (``noises``: optional list of one z per step, passed as ``variance_noise``)."""
+    scheduler.set_timesteps(num_inference_steps)
+    x = x_T
+    for i, t in enumerate(scheduler.timesteps.tolist()):
+        z = None if noises is None else noises[i]
+        x = scheduler.step(model_fn(x, t), t, x, eta=eta, generator=generator if z is None else None,
+                           variance_noise=z).prev_sample
+    return x
+
+
+def invert(scheduler, sample_x0: torch.Tensor, model_fn, num_inference_steps: int) -> torch.Tensor:
+    """Flat alias of ``DDIMScheduler.invert``."""
+    return scheduler.invert(sample_x0, model_fn, num_inference_steps)

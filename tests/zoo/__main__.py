@@ -1,0 +1,6 @@
+"""Print the mutant catalogue as markdown: ``python -m tests.zoo > docs/mutants.md``."""
+import sys
+
+from tests.zoo import zoo_markdown
+
+sys.stdout.write(zoo_markdown())
