@@ -65,7 +65,7 @@ def speed_table(n, m, rng):
     ]:
         t_ref, t_lib = seconds(f_ref, 3), seconds(f_lib, 3)
         rows.append((what, t_ref, t_lib, t_ref / t_lib))
-    lines = [f"### Reference vs scipy cKDTree (D = 3, uniform, leafsize 10 vs scipy's 16; best of 3, one run)", "",
+    lines = ["### Reference vs scipy cKDTree (D = 3, uniform, leafsize 10 vs scipy's 16; best of 3, one run)", "",
              "| operation | reference (s) | cKDTree (s) | ratio |", "|---|---:|---:|---:|"]
     lines += [f"| {w} | {a:.4f} | {b:.5f} | {c:,.0f}× |" for w, a, b, c in rows]
     return lines

@@ -75,7 +75,7 @@ def cmd_check(args, console: Console) -> int:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_USAGE
     try:
-        impl = load(args.implementation)
+        load(args.implementation)  # fail early (exit 2) when it cannot be imported
     except ImplementationNotFound as exc:
         console.print(f"[red]error:[/] {exc}")
         return EXIT_USAGE
@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     if "" not in sys.path and "." not in sys.path:
         sys.path.insert(0, "")
     args = build_parser().parse_args(argv)
-    console = Console(highlight=False)
+    # tables are meant to be read whole: not squeezed to 80 columns when piped or logged
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     return {"list": cmd_list, "check": cmd_check, "verify": cmd_verify}[args.command](args, console)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from properties.ddpm import (ADAPTERS, CHAIN64, NO_VALIDATION, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
+from properties.ddpm import (ADAPTERS, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
                              VARIANCE, alpha_bar_of, arrays, check_spacings, delta_model, expect_value_error,
                              model_output_for, schedule_kw, schedule_strategy, smooth_model, spacing_case, step_outputs,
                              step_scale, t64, timesteps_of)

@@ -22,7 +22,6 @@ compared in units of the step's scale s = (1 + max|inputs|)·(1/√ᾱ_t + 1/√
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 import torch

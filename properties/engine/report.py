@@ -43,10 +43,17 @@ def failure_text(r: Result) -> str:
 
 
 def print_failures(console: Console, results: Iterable[Result]) -> None:
+    """Failures in full (reason, example, repro); expected failures as one line each with their reason."""
+    results = list(results)
     for r in results:
-        if r.status in BAD or r.status == "xfail":
+        if r.status in BAD:
             console.print(failure_text(r), markup=False, highlight=False, soft_wrap=True)
             console.print()
+    for r in results:
+        if r.status == "xfail":
+            reason = r.reason.splitlines()[0].removeprefix("expected failure — ")
+            console.print(f"expected failure: {r.invariant} [{r.implementation}] — {reason}", markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def summary_rows(results: list[Result]) -> list[dict]:
@@ -63,15 +70,17 @@ def summary_rows(results: list[Result]) -> list[dict]:
 
 
 def summary_table(rows: list[dict], title: str = "ml-invariants verify") -> Table:
+    """One line per topic × implementation (cross-checks as "A vs B"); 'failed' counts every bad status."""
     table = Table(title=title)
-    table.add_column("topic")
-    table.add_column("implementation")
-    for s in STYLE:
-        table.add_column(s, justify="right")
-    table.add_column("s", justify="right")
+    table.add_column("topic", no_wrap=True)
+    table.add_column("implementation", no_wrap=True)
+    for col in ("passed", "failed", "expected failures", "skipped", "s"):
+        table.add_column(col, justify="right", no_wrap=True)
     for row in rows:
-        cells = [f"[{STYLE[s]}]{row[s]}[/]" if row[s] else "0" for s in STYLE]
-        table.add_row(row["topic"], row["implementation"], *cells, f"{row['seconds']:.1f}")
+        bad = sum(row[s] for s in BAD)
+        table.add_row(row["topic"], row["implementation"], f"[green]{row['passed']}[/]",
+                      f"[bold red]{bad}[/]" if bad else "0", f"[cyan]{row['xfail']}[/]" if row["xfail"] else "0",
+                      f"[yellow]{row['skipped']}[/]" if row["skipped"] else "0", f"{row['seconds']:.1f}")
     return table
 
 
