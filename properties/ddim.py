@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from properties.ddpm import (ADAPTERS, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
+from properties.ddpm import (ADAPTERS, assert_prediction_types_agree, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
                              VARIANCE, alpha_bar_of, arrays, check_spacings, delta_model, expect_value_error,
                              model_output_for, schedule_kw, schedule_strategy, smooth_model, spacing_case, step_outputs,
                              step_scale, t64, timesteps_of)
@@ -418,11 +418,7 @@ def prediction_types_agree(impl, data):
         x0 = (x_t - math.sqrt(1 - ab[t]) * eps) / math.sqrt(ab[t])
         mo = {"epsilon": eps, "sample": x0, "v_prediction": math.sqrt(ab[t]) * eps - math.sqrt(1 - ab[t]) * x0}[pt]
         results[pt] = run_step(sched, mo, t, x_t, case["eta"], z, f"{pt} step at t = {t}")
-    s = step_scale(ab[t], x_t, eps, z)
-    for pt in PREDICTIONS[1:]:
-        for k, name in enumerate(("prev_sample", "pred_original_sample")):
-            assert_close(results[pt][k] / s, results["epsilon"][k] / s, tol=STEP,
-                         what=f"{name} / s: {pt} vs epsilon at t = {t}, η = {case['eta']} (s = {s:.3g})")
+    assert_prediction_types_agree(results, step_scale(ab[t], x_t, eps, z), f"t = {t}, η = {case['eta']}")
 
 
 @invariant(TOPIC, "ddim.rejects_bad_input",

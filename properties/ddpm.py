@@ -124,6 +124,14 @@ def step_outputs(out, shape, what: str) -> tuple[np.ndarray, np.ndarray]:
             expect_array(out.pred_original_sample, shape=shape, name=f"{what}: pred_original_sample", dtype_kind="f"))
 
 
+def assert_prediction_types_agree(results: dict, s: float, where: str) -> None:
+    """Steps fed the ε, x0 and v outputs that say the same thing agree (outputs divided by the step scale s)."""
+    for pt in PREDICTIONS[1:]:
+        for k, name in enumerate(("prev_sample", "pred_original_sample")):
+            assert_close(results[pt][k] / s, results["epsilon"][k] / s, tol=STEP,
+                         what=f"{name} / s: {pt} vs epsilon at {where} (s = {s:.3g})")
+
+
 def model_output_for(prediction_type: str, x_t: np.ndarray, x0: np.ndarray, alpha_bar: float) -> np.ndarray:
     """The model output of the given type that says "the clean sample is x0" at x_t (ε, x0 or v)."""
     eps = delta_eps(x_t, x0, alpha_bar)
@@ -424,11 +432,7 @@ def prediction_types_agree(impl, data):
         mo = {"epsilon": eps, "sample": x0, "v_prediction": math.sqrt(ab[t]) * eps - math.sqrt(1 - ab[t]) * x0}[pt]
         out = call(sched.step, t64(mo), t, t64(x_t), generator=torch.Generator().manual_seed(5))
         results[pt] = step_outputs(out, x_t.shape, f"{pt} step at t = {t}")
-    s = step_scale(ab[t], x_t, eps)
-    for pt in PREDICTIONS[1:]:
-        for k, name in enumerate(("prev_sample", "pred_original_sample")):
-            assert_close(results[pt][k] / s, results["epsilon"][k] / s, tol=STEP,
-                         what=f"{name} / s: {pt} vs epsilon at t = {t} (s = {s:.3g})")
+    assert_prediction_types_agree(results, step_scale(ab[t], x_t, eps), f"t = {t}")
 
 
 @invariant(TOPIC, "ddpm.rejects_bad_input",

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from reference.ddpm import (PREDICTION_TYPES, TIMESTEP_SPACINGS, SchedulerOutput, alpha_bar_from_betas,
-                            check_finite, check_step_inputs, check_timestep, draw_noise, make_betas, make_timesteps,
+from reference.ddpm import (PREDICTION_TYPES, TIMESTEP_SPACINGS, SchedulerOutput, add_noise, alpha_bar_from_betas,
+                            check_finite, check_step_inputs, check_timestep, make_betas, make_timesteps, step_noise,
                             to_x0_and_eps)
 
 
@@ -116,14 +116,7 @@ class DDIMScheduler:
         sigma = ddim_sigma(alpha_bar_t, alpha_bar_prev, eta)
         noise = None
         if eta > 0:
-            if variance_noise is None:
-                noise = draw_noise(model_output.shape, generator, model_output)
-            else:
-                check_finite("variance_noise", variance_noise)
-                if variance_noise.shape != sample.shape:
-                    raise ValueError(f"variance_noise must have the sample's shape {tuple(sample.shape)}, "
-                                     f"got {tuple(variance_noise.shape)}")
-                noise = variance_noise
+            noise = step_noise(variance_noise, generator, sample)
         prev_sample = ddim_step(x0_hat, eps_hat, alpha_bar_prev, sigma, noise)
         if not return_dict:
             return prev_sample, x0_hat
@@ -131,19 +124,7 @@ class DDIMScheduler:
 
     def add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
         """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε   (the forward marginal, DDIM eq. 4 / Ho et al. eq. 4)."""
-        check_finite("original_samples", original_samples)
-        check_finite("noise", noise)
-        if noise.shape != original_samples.shape:
-            raise ValueError(f"noise must have the shape of original_samples {tuple(original_samples.shape)}, "
-                             f"got {tuple(noise.shape)}")
-        t = torch.as_tensor(timesteps).to(torch.int64).flatten()
-        if t.numel() == 0 or int(t.min()) < 0 or int(t.max()) >= self.num_train_timesteps:
-            raise ValueError(f"timesteps must lie in [0, {self.num_train_timesteps}), got {timesteps!r}")
-        alpha_bar = self.alphas_cumprod.to(device=original_samples.device, dtype=original_samples.dtype)
-        alpha_bar = alpha_bar[t.to(original_samples.device)]
-        alpha_bar = alpha_bar.reshape(alpha_bar.shape + (1,) * (original_samples.dim() - alpha_bar.dim()))
-        # x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε
-        return alpha_bar.sqrt() * original_samples + (1 - alpha_bar).sqrt() * noise
+        return add_noise(self.alphas_cumprod, original_samples, noise, timesteps)
 
     def invert(self, sample: torch.Tensor, model_fn, num_inference_steps: int) -> torch.Tensor:
         """DDIM inversion x_0 → x_{τ_1}: η = 0 steps up the levels of ``set_timesteps(num_inference_steps)``.

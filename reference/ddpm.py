@@ -217,6 +217,36 @@ class SchedulerOutput:
 # ------------------------------------------------------------------------------------------ scheduler
 
 
+def step_noise(variance_noise, generator, sample: torch.Tensor) -> torch.Tensor:
+    """z of a stochastic step: the caller's ``variance_noise`` (checked), else ``torch.randn`` from ``generator``."""
+    if variance_noise is None:
+        return draw_noise(sample.shape, generator, sample)
+    check_finite("variance_noise", variance_noise)
+    if variance_noise.shape != sample.shape:
+        raise ValueError(f"variance_noise must have the sample's shape {tuple(sample.shape)}, "
+                         f"got {tuple(variance_noise.shape)}")
+    return variance_noise
+
+
+def add_noise(alphas_cumprod: torch.Tensor, original_samples: torch.Tensor, noise: torch.Tensor,
+              timesteps) -> torch.Tensor:
+    """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε per batch element (timesteps: an int or one per leading index)."""
+    check_finite("original_samples", original_samples)
+    check_finite("noise", noise)
+    if noise.shape != original_samples.shape:
+        raise ValueError(f"noise must have the shape of original_samples {tuple(original_samples.shape)}, "
+                         f"got {tuple(noise.shape)}")
+    T = len(alphas_cumprod)
+    t = torch.as_tensor(timesteps).to(torch.int64).flatten()
+    if t.numel() == 0 or int(t.min()) < 0 or int(t.max()) >= T:
+        raise ValueError(f"timesteps must lie in [0, {T}), got {timesteps!r}")
+    alpha_bar = alphas_cumprod.to(device=original_samples.device, dtype=original_samples.dtype)
+    alpha_bar = alpha_bar[t.to(original_samples.device)]
+    alpha_bar = alpha_bar.reshape(alpha_bar.shape + (1,) * (original_samples.dim() - alpha_bar.dim()))
+    # x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε                                 (eq. 4)
+    return alpha_bar.sqrt() * original_samples + (1 - alpha_bar).sqrt() * noise
+
+
 class DDPMScheduler:
     """Ancestral DDPM sampling (Ho et al. Algorithm 2) speaking diffusers' scheduler API.
 
@@ -298,14 +328,7 @@ class DDPMScheduler:
         variance = beta_tilde if self.variance_type == "fixed_small" else 1 - alpha_bar_t / alpha_bar_prev
         prev_sample = mean
         if prev_t >= 0:
-            if variance_noise is None:
-                z = draw_noise(model_output.shape, generator, model_output)
-            else:
-                check_finite("variance_noise", variance_noise)
-                if variance_noise.shape != sample.shape:
-                    raise ValueError(f"variance_noise must have the sample's shape {tuple(sample.shape)}, "
-                                     f"got {tuple(variance_noise.shape)}")
-                z = variance_noise
+            z = step_noise(variance_noise, generator, sample)
             # x_s = μ̃ + σ_t · z                                              (Algorithm 2, line 4)
             prev_sample = mean + variance ** 0.5 * z
         if not return_dict:
@@ -314,19 +337,7 @@ class DDPMScheduler:
 
     def add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
         """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε per batch element (timesteps: an int or one per leading index)."""
-        check_finite("original_samples", original_samples)
-        check_finite("noise", noise)
-        if noise.shape != original_samples.shape:
-            raise ValueError(f"noise must have the shape of original_samples {tuple(original_samples.shape)}, "
-                             f"got {tuple(noise.shape)}")
-        t = torch.as_tensor(timesteps).to(torch.int64).flatten()
-        if t.numel() == 0 or int(t.min()) < 0 or int(t.max()) >= self.num_train_timesteps:
-            raise ValueError(f"timesteps must lie in [0, {self.num_train_timesteps}), got {timesteps!r}")
-        alpha_bar = self.alphas_cumprod.to(device=original_samples.device, dtype=original_samples.dtype)
-        alpha_bar = alpha_bar[t.to(original_samples.device)]
-        alpha_bar = alpha_bar.reshape(alpha_bar.shape + (1,) * (original_samples.dim() - alpha_bar.dim()))
-        # x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε                                 (eq. 4)
-        return alpha_bar.sqrt() * original_samples + (1 - alpha_bar).sqrt() * noise
+        return add_noise(self.alphas_cumprod, original_samples, noise, timesteps)
 
 
 def sample(scheduler, model_fn, x_T: torch.Tensor, num_inference_steps: int | None = None, generator=None,
