@@ -49,7 +49,9 @@ TOPIC = Topic(
     implementations=[
         Implementation(f"{ADAPTERS}:DDIMScheduler", requires=("diffusers",), expected_failures={
             "ddim.timesteps_follow_spacing": TRAILING_BUG, "ddim.rejects_bad_input": NO_ETA_CHECK,
-            "ddim.finite_for_every_eta": F32_NAN}),
+            "ddim.finite_for_every_eta": F32_NAN},
+            may_fail={"ddim.marginal_preservation": "the float32 NaN of ddim.finite_for_every_eta, where an example "
+                      "reaches t = 999 of the cosine schedule with η = 1 (the thorough profile does)"}),
         Implementation(f"{ADAPTERS}:DDIMScheduler64", requires=("diffusers",), expected_failures={
             "ddim.timesteps_follow_spacing": TRAILING_BUG, "ddim.rejects_bad_input": NO_ETA_CHECK}),
     ],

@@ -15,6 +15,14 @@ Sizes are measured in the data's own unit s = max(1, max|X − X̄|), so every
 tolerance is relative: variances are compared after division by s², vectors by s.
 Where the top-k subspace is not unique (λ_k = λ_{k+1}) no check compares
 components; such checks compare the spectrum alone.
+
+Out of scope — data whose variance float64 cannot resolve: constant data (whose
+computed mean is off by an ulp, so the "centred" data is a spurious ±1e-15 and
+every axis is noise), spreads so small that their squares underflow (tr C = 0, so
+λ/tr C is 0/0: scikit-learn returns NaN, the reference 0), and spreads below
+1e-4 of the data's magnitude, where centring (or a translation X + c) rounds
+away the digits that carry the variance.  The checks draw data with
+max_j ptp(X_j) > 1e-4·max|X| (with |c| added for translations) and tr C > 1e-100.
 """
 from __future__ import annotations
 
@@ -38,6 +46,16 @@ TOPIC = Topic(
 
 ROUNDOFF = Tolerance(rtol=0, atol=1e-9, reason="eigen-solver round-off is ~n·ε·‖C‖ ≈ 1e-13 in units of s²; 1e-9 leaves four orders of margin")
 SUBSPACE = Tolerance(rtol=0, atol=1e-7, reason="projectors are compared only when the relative eigengap is ≥ 1e-4, so their round-off is ≤ ε/gap ≈ 1e-12")
+MIN_TOTAL_VARIANCE = 1e-100  # below it tr C is at or near float64 underflow: ratios are 0/0 (module docstring)
+MIN_RELATIVE_SPREAD = 1e-4   # spread / magnitude: centring round-off (≈ n·ε·max|X|) stays ≤ 1e-9 of the spread
+
+
+def resolvable(X: np.ndarray, offset: float = 0.0) -> bool:
+    """Data whose variance float64 can resolve: not constant, no underflow, and a spread that stands
+    above the round-off of centring (and of adding an ``offset`` of that size) — module docstring."""
+    spread = float(np.ptp(X, axis=0).max())
+    magnitude = float(np.abs(X).max()) + offset
+    return spread > MIN_RELATIVE_SPREAD * magnitude and np.trace(sample_covariance(X)) > MIN_TOTAL_VARIANCE
 SOURCE = "Jolliffe, Principal Component Analysis (2002), §1.1 and §3.1; Pearson (1901); Hotelling (1933)"
 
 
@@ -45,7 +63,7 @@ SOURCE = "Jolliffe, Principal Component Analysis (2002), §1.1 and §3.1; Pearso
 def fit_data(draw, full_rank: bool = False):
     """X (n ≥ 2, not constant) and k ∈ [1, min(n, d)] (k = min(n, d) when ``full_rank``)."""
     X = draw(matrices(min_rows=2, max_rows=25, max_cols=5), label="X")
-    assume(np.ptp(X, axis=0).max() > 0)
+    assume(resolvable(X))
     kmax = min(X.shape)
     k = kmax if full_rank else draw(st.integers(1, kmax), label="k")
     return {"X": X, "k": k}
@@ -199,6 +217,7 @@ def _same_fit(est_a, est_b, X, k, *, variance_factor: float, rotation: np.ndarra
 def translated(draw):
     data = draw(fit_data())
     c = draw(hnp.arrays(np.float64, data["X"].shape[1], elements=st.integers(-50, 50).map(float)), label="c")
+    assume(resolvable(data["X"], offset=float(np.abs(c).max())))
     return {**data, "c": c}
 
 

@@ -109,20 +109,20 @@ def test_bad_parameters_name_the_parameter(params, name):
 
 
 def test_bad_labels_name_y():
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ValueError, match=r"^y "):
         BoostingRegressor().fit(X, np.array([0.5, np.nan, 1, 2, 3, 4]))
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ValueError, match=r"^y "):
         BoostingClassifier().fit(X, np.array([0, 1, 2, 0, 1, 0]))
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ValueError, match=r"^y "):
         BoostingClassifier().fit(X, np.zeros(6))           # one class: no base_score to estimate
-    with pytest.raises(ValueError, match="y"):
+    with pytest.raises(ValueError, match=r"^y "):
         BoostingRegressor().fit(X, Y[:5])
 
 
 def test_bad_base_score_and_data():
     with pytest.raises(ValueError, match="base_score"):
         BoostingClassifier(base_score=1.0).fit(X, YB)
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ValueError, match=r"^X "):
         BoostingRegressor().fit(np.where(np.isnan(X), np.inf, X), Y)
     est = BoostingRegressor(n_estimators=2).fit(X, Y)
     with pytest.raises(ValueError, match="features"):

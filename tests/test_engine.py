@@ -219,3 +219,16 @@ def test_expected_failures_apply_to_the_object_as_well_as_its_import_string():
     """cKDTree's __module__ is scipy.spatial._ckdtree: a registered spec must still be recognised."""
     r = run(Halves)  # passed as the class, registered as "tests.test_engine:Halves"
     assert r.status == "xfail" and r.implementation == "tests.test_engine:Halves"
+
+
+def test_may_fail_turns_a_failure_into_xfail_and_a_pass_stays_a_pass():
+    topic = Topic(name="mf", title="", contract="", reference="tests.test_engine:Good",
+                  implementations=[Implementation("tests.test_engine:Halves", may_fail={"mf.doubles": "rare corner"}),
+                                   Implementation("tests.test_engine:Stale", may_fail={"mf.doubles": "rare corner"})])
+    invariant(topic, "mf.doubles", statement="double(x) = 2x", why="definition", source="arithmetic",
+              strategy=ARRAYS, max_examples=5)(doubles)
+    inv = topic.invariants["mf.doubles"]
+    assert run_invariant(inv, "tests.test_engine:Halves", topic=topic).status == "xfail"
+    assert run_invariant(inv, "tests.test_engine:Stale", topic=topic).status == "passed"
+    with pytest.raises(ValueError, match="both"):
+        Implementation("x:y", expected_failures={"a": "r"}, may_fail={"a": "r"})

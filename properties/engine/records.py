@@ -59,14 +59,23 @@ class Implementation:
     """A known implementation of a topic's contract, named by import string.
 
     ``expected_failures`` maps invariant ids to the documented reason this
-    implementation legitimately differs; they are counted and shown, never
-    hidden.  ``requires`` names the distributions that must be importable.
+    implementation legitimately differs: the invariant must fail (a pass is an
+    *xpass*, a stale record).  ``may_fail`` is for a known defect that only
+    some examples reach (a rare corner a deeper profile finds): a failure there
+    is an expected failure, a pass is a pass.  Both are counted and shown,
+    never hidden.  ``requires`` names the distributions that must be importable.
     """
 
     spec: str
     requires: tuple[str, ...] = ()
     expected_failures: Mapping[str, str] = field(default_factory=dict)
+    may_fail: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+
+    def __post_init__(self) -> None:
+        both = set(self.expected_failures) & set(self.may_fail)
+        if both:
+            raise ValueError(f"{self.spec}: {sorted(both)} listed both as expected_failures and may_fail")
 
 
 @dataclass

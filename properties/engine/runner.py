@@ -182,13 +182,14 @@ def _execute(inv: Invariant, impls: tuple, label: str, *, profile: str, seed: in
 
 
 def _apply_expectation(result: Result, known: Implementation | None) -> Result:
-    reason = (known.expected_failures.get(result.invariant) if known else None)
+    strict = known.expected_failures.get(result.invariant) if known else None
+    reason = strict or (known.may_fail.get(result.invariant) if known else None)
     if reason is None:
         return result
     if result.status in ("failed", "timeout"):
         result.reason = f"expected failure — {reason}\n(observed: {result.reason})"
         result.status = "xfail"
-    elif result.status == "passed":
+    elif result.status == "passed" and strict:
         result.status = "xpass"
         result.reason = f"recorded as an expected failure ({reason}) but it passed: the record is stale"
     return result
