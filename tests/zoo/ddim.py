@@ -67,7 +67,7 @@ class DirectionIgnoresSigma(_Hooked):
 
 
 @mutant("ddim", bug="x̂0 = (x_t − √(1−ᾱ_t) ε) / ᾱ_t: divides by ᾱ_t instead of its square root",
-        catches=("ddim.delta_lands_on_x0", "ddim.marginal_preservation", "ddim.prediction_types_agree",
+        catches=("ddim.delta_lands_on_x0", "ddim.prediction_types_agree",
                  "ddim.gaussian_closer_with_more_steps", "ddim.inversion_roundtrip"))
 class X0DividesByAlphaBar(_Hooked):
     def x0_and_eps(self, model_output, sample, alpha_bar_t):
