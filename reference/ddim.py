@@ -15,12 +15,10 @@ Extension: ``invert(sample, model_fn, num_inference_steps)`` - DDIM inversion (Î
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-from reference.ddpm import (PREDICTION_TYPES, TIMESTEP_SPACINGS, SchedulerOutput, add_noise, alpha_bar_from_betas,
-                            check_finite, check_step_inputs, check_timestep, make_betas, make_timesteps, step_noise,
-                            to_x0_and_eps)
+from reference.ddpm import (SchedulerOutput, add_noise, alpha_bar_from_betas, check_finite, check_step_inputs,
+                            check_timestep, make_timesteps, scheduler_betas, step_noise, to_x0_and_eps)
 
 
 def ddim_sigma(alpha_bar_t: float, alpha_bar_prev: float, eta: float) -> float:
@@ -52,18 +50,9 @@ class DDIMScheduler:
                  beta_schedule: str = "linear", trained_betas=None, clip_sample: bool = False,
                  set_alpha_to_one: bool = True, steps_offset: int = 0, prediction_type: str = "epsilon",
                  timestep_spacing: str = "leading"):
-        if clip_sample:
-            raise ValueError("clip_sample must be False (the textbook update has no clipping), got True")
-        if prediction_type not in PREDICTION_TYPES:
-            raise ValueError(f"prediction_type must be one of {PREDICTION_TYPES}, got {prediction_type!r}")
-        if timestep_spacing not in TIMESTEP_SPACINGS:
-            raise ValueError(f"timestep_spacing must be one of {TIMESTEP_SPACINGS}, got {timestep_spacing!r}")
-        if trained_betas is not None:
-            self.betas = torch.as_tensor(np.asarray(trained_betas, dtype=np.float64)).clone()
-            num_train_timesteps = len(self.betas)
-        else:
-            self.betas = make_betas(num_train_timesteps, beta_start, beta_end, beta_schedule)
-        self.num_train_timesteps = num_train_timesteps
+        self.betas = scheduler_betas(num_train_timesteps, beta_start, beta_end, beta_schedule, trained_betas,
+                                     clip_sample, prediction_type, timestep_spacing)
+        self.num_train_timesteps = len(self.betas)
         self.prediction_type = prediction_type
         self.timestep_spacing = timestep_spacing
         self.steps_offset = steps_offset

@@ -217,6 +217,20 @@ class SchedulerOutput:
 # ------------------------------------------------------------------------------------------ scheduler
 
 
+def scheduler_betas(num_train_timesteps: int, beta_start: float, beta_end: float, beta_schedule: str, trained_betas,
+                    clip_sample: bool, prediction_type: str, timestep_spacing: str) -> torch.Tensor:
+    """Check the configuration both schedulers share and return β (``trained_betas``, when given, win)."""
+    if clip_sample:
+        raise ValueError("clip_sample must be False (the textbook update has no clipping), got True")
+    if prediction_type not in PREDICTION_TYPES:
+        raise ValueError(f"prediction_type must be one of {PREDICTION_TYPES}, got {prediction_type!r}")
+    if timestep_spacing not in TIMESTEP_SPACINGS:
+        raise ValueError(f"timestep_spacing must be one of {TIMESTEP_SPACINGS}, got {timestep_spacing!r}")
+    if trained_betas is not None:
+        return torch.as_tensor(np.asarray(trained_betas, dtype=np.float64)).clone()
+    return make_betas(num_train_timesteps, beta_start, beta_end, beta_schedule)
+
+
 def step_noise(variance_noise, generator, sample: torch.Tensor) -> torch.Tensor:
     """z of a stochastic step: the caller's ``variance_noise`` (checked), else ``torch.randn`` from ``generator``."""
     if variance_noise is None:
@@ -260,20 +274,11 @@ class DDPMScheduler:
                  beta_schedule: str = "linear", trained_betas=None, variance_type: str = "fixed_small",
                  clip_sample: bool = False, prediction_type: str = "epsilon", timestep_spacing: str = "leading",
                  steps_offset: int = 0):
-        if clip_sample:
-            raise ValueError("clip_sample must be False (the textbook update has no clipping), got True")
         if variance_type not in VARIANCE_TYPES:
             raise ValueError(f"variance_type must be one of {VARIANCE_TYPES}, got {variance_type!r}")
-        if prediction_type not in PREDICTION_TYPES:
-            raise ValueError(f"prediction_type must be one of {PREDICTION_TYPES}, got {prediction_type!r}")
-        if timestep_spacing not in TIMESTEP_SPACINGS:
-            raise ValueError(f"timestep_spacing must be one of {TIMESTEP_SPACINGS}, got {timestep_spacing!r}")
-        if trained_betas is not None:
-            self.betas = torch.as_tensor(np.asarray(trained_betas, dtype=np.float64)).clone()
-            num_train_timesteps = len(self.betas)
-        else:
-            self.betas = make_betas(num_train_timesteps, beta_start, beta_end, beta_schedule)
-        self.num_train_timesteps = num_train_timesteps
+        self.betas = scheduler_betas(num_train_timesteps, beta_start, beta_end, beta_schedule, trained_betas,
+                                     clip_sample, prediction_type, timestep_spacing)
+        self.num_train_timesteps = len(self.betas)
         self.variance_type = variance_type
         self.prediction_type = prediction_type
         self.timestep_spacing = timestep_spacing
