@@ -64,7 +64,7 @@ class DDIMScheduler:
             else self.alphas_cumprod[0].clone()
         self.init_noise_sigma = 1.0
         self.num_inference_steps = None
-        self.timesteps = torch.arange(num_train_timesteps - 1, -1, -1, dtype=torch.int64)
+        self.timesteps = torch.arange(self.num_train_timesteps - 1, -1, -1, dtype=torch.int64)
 
     def __len__(self) -> int:
         return self.num_train_timesteps

@@ -287,7 +287,7 @@ class DDPMScheduler:
         self.alphas_cumprod = alpha_bar_from_betas(self.betas)
         self.init_noise_sigma = 1.0
         self.num_inference_steps = None
-        self.timesteps = torch.arange(num_train_timesteps - 1, -1, -1, dtype=torch.int64)
+        self.timesteps = torch.arange(self.num_train_timesteps - 1, -1, -1, dtype=torch.int64)
 
     def __len__(self) -> int:
         return self.num_train_timesteps
