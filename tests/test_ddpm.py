@@ -114,3 +114,12 @@ def test_no_global_rng():
     s.step(_x(0), 5, _x(1), generator=torch.Generator().manual_seed(0))
     assert torch.equal(state, torch.random.get_rng_state())
     assert np.isfinite(s.alphas_cumprod.numpy()).all()
+
+
+@pytest.mark.parametrize("cls", ["ddpm", "ddim"])
+def test_trained_betas_set_the_number_of_training_steps(cls):
+    from reference.ddim import DDIMScheduler
+
+    sched = (DDPMScheduler if cls == "ddpm" else DDIMScheduler)(trained_betas=np.linspace(1e-4, 0.02, 50))
+    assert sched.num_train_timesteps == len(sched.alphas_cumprod) == 50
+    assert sched.timesteps.tolist() == list(range(49, -1, -1))
