@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import torch
 
-from reference.ddpm import (SchedulerOutput, add_noise, alpha_bar_from_betas, check_finite, check_step_inputs,
-                            check_timestep, make_timesteps, scheduler_betas, step_noise, to_x0_and_eps)
+from reference.ddpm import (SchedulerAPI, SchedulerOutput, alpha_bar_from_betas, check_finite, check_step_inputs,
+                            check_timestep, scheduler_betas, step_noise, to_x0_and_eps)
 
 
 def ddim_sigma(alpha_bar_t: float, alpha_bar_prev: float, eta: float) -> float:
@@ -43,7 +43,7 @@ def ddim_invert_step(x0_hat, eps_hat, alpha_bar_next: float):
     return alpha_bar_next ** 0.5 * x0_hat + (1 - alpha_bar_next) ** 0.5 * eps_hat
 
 
-class DDIMScheduler:
+class DDIMScheduler(SchedulerAPI):
     """DDIM sampling (Song et al. 2021) speaking diffusers' ``DDIMScheduler`` API (textbook update, no clipping)."""
 
     def __init__(self, num_train_timesteps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02,
@@ -65,19 +65,6 @@ class DDIMScheduler:
         self.init_noise_sigma = 1.0
         self.num_inference_steps = None
         self.timesteps = torch.arange(self.num_train_timesteps - 1, -1, -1, dtype=torch.int64)
-
-    def __len__(self) -> int:
-        return self.num_train_timesteps
-
-    def scale_model_input(self, sample: torch.Tensor, timestep=None) -> torch.Tensor:
-        return sample
-
-    def set_timesteps(self, num_inference_steps: int, device=None) -> None:
-        """τ: S decreasing timesteps under the configured spacing (DDIM §4.2; spacings as in diffusers)."""
-        timesteps = make_timesteps(num_inference_steps, self.num_train_timesteps, self.timestep_spacing,
-                                   self.steps_offset)
-        self.num_inference_steps = int(num_inference_steps)
-        self.timesteps = torch.from_numpy(timesteps).to(device)
 
     def alpha_bar_at(self, timestep: int) -> float:
         """ᾱ at a (possibly negative) timestep: ``final_alpha_cumprod`` below 0."""
@@ -110,10 +97,6 @@ class DDIMScheduler:
         if not return_dict:
             return prev_sample, x0_hat
         return SchedulerOutput(prev_sample=prev_sample, pred_original_sample=x0_hat)
-
-    def add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
-        """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε   (the forward marginal, DDIM eq. 4 / Ho et al. eq. 4)."""
-        return add_noise(self.alphas_cumprod, original_samples, noise, timesteps)
 
     def invert(self, sample: torch.Tensor, model_fn, num_inference_steps: int) -> torch.Tensor:
         """DDIM inversion x_0 → x_{τ_1}: η = 0 steps up the levels of ``set_timesteps(num_inference_steps)``.

@@ -261,7 +261,31 @@ def add_noise(alphas_cumprod: torch.Tensor, original_samples: torch.Tensor, nois
     return alpha_bar.sqrt() * original_samples + (1 - alpha_bar).sqrt() * noise
 
 
-class DDPMScheduler:
+class SchedulerAPI:
+    """The plumbing of diffusers' scheduler API that DDPM and DDIM share (no sampler mathematics here)."""
+
+    num_train_timesteps: int
+    alphas_cumprod: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.num_train_timesteps
+
+    def scale_model_input(self, sample: torch.Tensor, timestep=None) -> torch.Tensor:
+        return sample
+
+    def set_timesteps(self, num_inference_steps: int, device=None) -> None:
+        """τ: S decreasing timesteps under the configured spacing (DDIM §4.2; spacings as in diffusers)."""
+        timesteps = make_timesteps(num_inference_steps, self.num_train_timesteps, self.timestep_spacing,
+                                   self.steps_offset)
+        self.num_inference_steps = int(num_inference_steps)
+        self.timesteps = torch.from_numpy(timesteps).to(device)
+
+    def add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
+        """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε per batch element (timesteps: an int or one per leading index)."""
+        return add_noise(self.alphas_cumprod, original_samples, noise, timesteps)
+
+
+class DDPMScheduler(SchedulerAPI):
     """Ancestral DDPM sampling (Ho et al. Algorithm 2) speaking diffusers' scheduler API.
 
     ``variance_type="fixed_small"``: σ_t² = β̃_t (the posterior variance); ``"fixed_large"``: σ_t² = β_t, the
@@ -288,18 +312,6 @@ class DDPMScheduler:
         self.init_noise_sigma = 1.0
         self.num_inference_steps = None
         self.timesteps = torch.arange(self.num_train_timesteps - 1, -1, -1, dtype=torch.int64)
-
-    def __len__(self) -> int:
-        return self.num_train_timesteps
-
-    def scale_model_input(self, sample: torch.Tensor, timestep=None) -> torch.Tensor:
-        return sample
-
-    def set_timesteps(self, num_inference_steps: int, device=None) -> None:
-        timesteps = make_timesteps(num_inference_steps, self.num_train_timesteps, self.timestep_spacing,
-                                   self.steps_offset)
-        self.num_inference_steps = int(num_inference_steps)
-        self.timesteps = torch.from_numpy(timesteps).to(device)
 
     def previous_timestep(self, timestep) -> int:
         """The next entry of ``timesteps`` after ``timestep`` (−1 after the last one); t − 1 before set_timesteps."""
@@ -340,9 +352,6 @@ class DDPMScheduler:
             return prev_sample, x0_hat
         return SchedulerOutput(prev_sample=prev_sample, pred_original_sample=x0_hat)
 
-    def add_noise(self, original_samples: torch.Tensor, noise: torch.Tensor, timesteps) -> torch.Tensor:
-        """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε per batch element (timesteps: an int or one per leading index)."""
-        return add_noise(self.alphas_cumprod, original_samples, noise, timesteps)
 
 
 def sample(scheduler, model_fn, x_T: torch.Tensor, num_inference_steps: int | None = None, generator=None,
