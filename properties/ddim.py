@@ -26,10 +26,11 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from properties.ddpm import (ADAPTERS, assert_prediction_types_agree, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
-                             VARIANCE, alpha_bar_of, arrays, check_spacings, delta_model, expect_value_error,
-                             model_output_for, schedule_kw, schedule_strategy, smooth_model, spacing_case, step_outputs,
-                             step_scale, t64, timesteps_of)
+from properties.diffusion_cases import (ADAPTERS, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
+                                        VARIANCE, alpha_bar_of, arrays, assert_prediction_types_agree, check_spacings,
+                                        delta_model, expect_value_error, model_output_for, schedule_kw,
+                                        schedule_strategy, smooth_model, spacing_case, step_outputs, step_scale, t64,
+                                        timesteps_of)
 from properties.engine import (Implementation, ImplementationFailure, Tolerance, Topic, assert_close, assert_true, call,
                                crosscheck, expect_array, expect_scalar, invariant)
 from properties.oracles.gaussian import (delta_eps, frechet_distance, gaussian_eps, gaussian_eps_affine,
