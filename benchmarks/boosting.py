@@ -14,10 +14,8 @@ disturbed by other processes).  Prints a markdown table; ``--out FILE`` also wri
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +23,11 @@ import xgboost
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reference.boosting import BoostingRegressor  # noqa: E402
+from timing import seconds  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 PARAMS = dict(n_estimators=50, max_depth=6, learning_rate=0.3, reg_lambda=1.0, gamma=0.0, min_child_weight=1.0)
 
 
-def seconds(fn, repeat: int) -> float:
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def data(n: int, d: int = 20, seed: int = 0):

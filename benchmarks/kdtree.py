@@ -26,16 +26,9 @@ from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from reference.kdtree import KDTree  # noqa: E402
+from timing import seconds  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 
-def seconds(fn, repeat):
-    """Best of ``repeat`` wall-clock runs (the least disturbed by other processes)."""
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def depth(tree):

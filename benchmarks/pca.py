@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.decomposition import PCA as SkPCA  # noqa: E402
 
 from reference.pca import PCA  # noqa: E402
+from timing import seconds  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 
-def best_of(fn, repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -29,8 +22,8 @@ def main() -> None:
     for n, d, k in [(1_000, 20, 5), (10_000, 50, 10), (100_000, 20, 5), (2_000, 500, 20)]:
         X = rng.standard_normal((n, d)) @ rng.standard_normal((d, d))
         for method in ("svd", "eigh"):
-            ref = best_of(lambda: PCA(k, method=method).fit(X))
-            lib = best_of(lambda: SkPCA(k, svd_solver="full").fit(X))
+            ref = seconds(lambda: PCA(k, method=method).fit(X), 5)
+            lib = seconds(lambda: SkPCA(k, svd_solver="full").fit(X), 5)
             rows.append(f"| {n} × {d} ({method}) | {k} | {ref * 1e3:.1f} | {lib * 1e3:.1f} | {ref / lib:.2f} |")
     table = "\n".join(rows)
     print(table)

@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 from properties.engine import (Implementation, Tolerance, Topic, assert_close, assert_leq, assert_true, call,
                                crosscheck, expect_array, invariant)
 from properties.boosting_fit import (SPLIT_EPS, Fit, boosting_data, bound, leaf_tol, near_tie, near_tie_counts,
-                                     node_stats, walk)
+                                     node_stats, nodes_by_id, walk)
 from properties.oracles import boosting as ob
 
 XGB_ZERO_ROUNDS = ("xgboost 3.2 estimates base_score during the first boosting round: with n_estimators=0 and "
@@ -145,7 +145,7 @@ def gain_and_cover_formula(impl, data):
 def min_child_weight_respected(impl, data):
     fit = Fit(impl, data)
     lam, mcw = fit.params["reg_lambda"], fit.params["min_child_weight"]
-    nodes = {(t, n["id"]): (n, rows, g, h, dg, dh) for t, n, _, rows, g, h, dg, dh in walk(fit)}
+    nodes = nodes_by_id(fit)
     for (t, i), (node, rows, g, h, dg, dh) in nodes.items():
         G, H, dG, dH = node_stats(fit, rows, g, h, dg, dh)
         if i != 0:
@@ -169,7 +169,7 @@ def min_child_weight_respected(impl, data):
 def gamma_pruning(impl, data):
     fit = Fit(impl, data)
     gamma = fit.params["gamma"]
-    nodes = {(t, n["id"]): (n, rows, g, h, dg, dh) for t, n, _, rows, g, h, dg, dh in walk(fit)}
+    nodes = nodes_by_id(fit)
     for (t, i), (node, rows, g, h, dg, dh) in nodes.items():
         if node["left"] == -1:
             continue

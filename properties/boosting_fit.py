@@ -193,6 +193,11 @@ def walk(fit):
             yield t, node, depth[node["id"]], rows_of[node["id"]], g, h, dg, dh
 
 
+def nodes_by_id(fit) -> dict:
+    """{(t, node id): (node, rows, g, h, dg, dh)} over every round: ``walk`` indexed for child look-ups."""
+    return {(t, n["id"]): (n, rows, g, h, dg, dh) for t, n, _, rows, g, h, dg, dh in walk(fit)}
+
+
 def near_tie(fit, scale: float = 1.0) -> bool:
     """Does the fit hinge on a near-tie: two candidate partitions, a gain and γ or 1e-6, or a
     hessian sum and min_child_weight, within round-off?  (``scale``: gains are also compared
