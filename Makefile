@@ -8,6 +8,10 @@ TORCH  := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
 
+# `make docs` runs with any Python that has the package installed (an active virtual environment, say);
+# without one it builds and uses .venv.
+DOCS_PYTHON ?= $(shell python3 -c 'import properties.engine' 2>/dev/null && echo python3 || echo $(BIN)/python)
+
 .PHONY: test verify docs bench install clean core-test
 
 install: $(STAMP)
@@ -23,11 +27,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 verify: $(STAMP)
-	$(BIN)/invariants verify --out reports
+	$(BIN)/invariants verify --out reports --jobs 2
 
-docs: $(STAMP)
-	$(BIN)/invariants list --markdown > docs/invariants.md
-	$(BIN)/python -m tests.zoo > docs/mutants.md
+docs:
+	@test "$(DOCS_PYTHON)" != "$(BIN)/python" || $(MAKE) install
+	$(DOCS_PYTHON) -m properties list --markdown > docs/invariants.md
+	$(DOCS_PYTHON) -m properties list --readme README.md
+	$(DOCS_PYTHON) -m tests.zoo > docs/mutants.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/pca.py

@@ -22,7 +22,7 @@ import numpy as np
 import xgboost
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reference.boosting import BoostingRegressor  # noqa: E402
+from reference.ensemble.boosting import BoostingRegressor  # noqa: E402
 from timing import seconds  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 PARAMS = dict(n_estimators=50, max_depth=6, learning_rate=0.3, reg_lambda=1.0, gamma=0.0, min_child_weight=1.0)

@@ -7,7 +7,7 @@ forward variance β), columns S ∈ {10, 20, 50, 100, 1000}.  Here the learned n
 known data, so every number is computed, not estimated:
 
 * Gaussian data N(μ, Σ), anisotropic Σ, d = 2 and d = 64.  The exact ε(x_t, t) = √(1−ᾱ_t) C_t⁻¹ (x_t − √ᾱ_t μ) is
-  affine, so each step of the *reference schedulers* (``reference.ddim.DDIMScheduler``, ``reference.ddpm.
+  affine, so each step of the *reference schedulers* (``reference.diffusion.ddim.DDIMScheduler``, ``reference.diffusion.ddpm.
   DDPMScheduler(variance_type="fixed_large")`` for σ̂) is an affine map of (x_t, z).  The map is read off the
   scheduler itself by probing it with a batch (x = 0, e_i; z = e_j), and the sampler's output Gaussian is propagated
   exactly from x_T ~ N(0, I).  Quality = Fréchet distance W₂²(output, data) (FID's formula, exact here) and
@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from properties.oracles.gaussian import (frechet_distance, gaussian_eps_affine, kl_gaussian, mixture_eps,  # noqa: E402
                                          noised_gaussian, propagate_affine, random_spd, sample_mixture)
-from reference.ddim import DDIMScheduler  # noqa: E402
-from reference.ddpm import DDPMScheduler  # noqa: E402
+from reference.diffusion.ddim import DDIMScheduler  # noqa: E402
+from reference.diffusion.ddpm import DDPMScheduler  # noqa: E402
 
 T = 1000
 COLUMNS = (10, 20, 50, 100, 1000)

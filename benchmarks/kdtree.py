@@ -25,7 +25,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reference.kdtree import KDTree  # noqa: E402
+from reference.neighbors.kdtree import KDTree  # noqa: E402
 from timing import seconds  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sklearn.decomposition import PCA as SkPCA  # noqa: E402
 
-from reference.pca import PCA  # noqa: E402
+from reference.decomposition.pca import PCA  # noqa: E402
 from timing import seconds  # noqa: E402  (benchmarks/ is on sys.path when a script runs)
 
 

@@ -9,8 +9,9 @@ In your own test file::
         check(impl)
 
 One test per (implementation, invariant); a failure shows the statement, the
-shrunk falsifying example and the command that reproduces it.  Missing
-capabilities skip with the reason; recorded expected failures xfail.
+shrunk falsifying example and the command that reproduces it.  Options the
+implementation does not support (its declared support, or ``support={...}``
+passed here) skip with the reason; recorded expected failures xfail.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from typing import Any, Callable, Sequence
 import pytest
 
 from .engine import report
-from .engine.records import Invariant, get_topic
-from .engine.runner import Result, run_crosscheck, run_invariant, spec_of
+from .engine.loading import spec_of
+from .engine.records import Invariant
+from .engine.registry import get_topic
+from .engine.runner import Result, run_crosscheck, run_invariant
 
 
 def _outcome(result: Result) -> Result:
@@ -51,7 +54,8 @@ def parametrize_with_invariants(topic: str, implementations: Sequence[Any], *, o
     """``pytest.mark.parametrize("impl, check", ...)`` over implementations × the topic's invariants.
 
     ``implementations`` are classes/factories or ``"module:attr"`` strings; ``options``
-    go to :func:`properties.engine.run_invariant` (``profile``, ``seed``, ``max_examples``, ``timeout``).
+    go to :func:`properties.engine.run_invariant` (``support``, ``profile``, ``seed``, ``max_examples``,
+    ``timeout``, ``example_timeout``).
     """
     t = get_topic(topic)
     params, ids = [], []
@@ -70,6 +74,6 @@ def parametrize_crosschecks(topic: str, **options: Any) -> Callable:
     params, ids = [], []
     for inv in t.crosschecks():
         for a, b in inv.pairs:
-            params.append(lambda inv=inv, a=a, b=b: _outcome(run_crosscheck(inv, a, b, **options)))
+            params.append(lambda inv=inv, a=a, b=b: _outcome(run_crosscheck(inv, a, b, topic=t, **options)))
             ids.append(f"{inv.id}-{a}-vs-{b}")
     return pytest.mark.parametrize("crosscheck", params, ids=ids)

@@ -1,14 +1,17 @@
 """The invariant catalogue, generated from the registry (``invariants list --markdown``).
 
-``docs/invariants.md`` is this module's output; a test fails when the file is
-out of date, so the documentation cannot drift from the code.
+``docs/invariants.md`` is this module's output; a test fails when the file is out of date, so the
+documentation cannot drift from the code.
 """
 from __future__ import annotations
 
 import importlib.util
 
-from .records import Topic, TopicUnavailable, get_topic, topic_names
-from .runner import ImplementationNotFound, load
+from .loading import ImplementationNotFound, load
+from .records import CATEGORIES, Invariant, Topic
+from .registry import TopicUnavailable, get_topic, topic_family, topic_names
+from .runner import domains_for, topic_support
+from .support import format_values
 
 
 def implementation_status(topic: Topic) -> dict[str, object]:
@@ -26,39 +29,54 @@ def implementation_status(topic: Topic) -> dict[str, object]:
     return out
 
 
-def holds_for(topic: Topic, inv, loaded: dict[str, object]) -> tuple[list[str], list[str]]:
+def holds_for(topic: Topic, inv: Invariant, loaded: dict[str, object]) -> tuple[list[str], list[str]]:
     passes, differs = [], []
     for impl in topic.all_implementations():
-        if inv.is_crosscheck:
-            continue
-        reason = impl.expected_failures.get(inv.id)
         obj = loaded.get(impl.spec)
-        if reason:
-            differs.append(f"`{impl.spec}` — {reason}")
-        elif inv.id in impl.may_fail:
-            passes.append(f"`{impl.spec}` (in CI; a known defect may surface: {impl.may_fail[inv.id]})")
-        elif isinstance(obj, str):
+        records = impl.expected_for(inv.id)
+        if isinstance(obj, str):
             differs.append(f"`{impl.spec}` — {obj}")
-        elif topic.missing_capabilities(inv, obj):
-            differs.append(f"`{impl.spec}` — skipped: no {', '.join(topic.missing_capabilities(inv, obj))}")
+            continue
+        _, skip = domains_for(topic, inv, topic_support(topic, obj))
+        if skip:
+            differs.append(f"`{impl.spec}` — skipped: {skip}")
+        elif records:
+            differs.append(f"`{impl.spec}` — " + "; ".join(e.describe() for e in records))
         else:
             passes.append(f"`{impl.spec}`")
     return passes, differs
 
 
+def _draws(topic: Topic, inv: Invariant) -> str:
+    parts = [f"{axis} ∈ {format_values(values if values is not None else topic.axis(axis).values)}"
+             for axis, values in inv.draws.items()]
+    parts += [f"needs {axis} ∋ {format_values(values)}" for axis, values in inv.requires.items()]
+    return "; ".join(parts) or "—"
+
+
 def topic_markdown(topic: Topic) -> str:
     loaded = implementation_status(topic)
-    lines = [f"## {topic.name} — {topic.title}", "", "Contract:", "", "```text", topic.contract.strip(), "```", "",
-             "| id | kind | statement |", "|---|---|---|"]
-    for inv in topic.invariants.values():
-        lines.append(f"| [`{inv.id}`](#{inv.id.replace('.', '')}) | {inv.kind} | {inv.statement.replace('|', '∣')} |")
+    lines = [f"## {topic.name} — {topic.title}", "", "Contract:", "", "```text", topic.contract.strip(), "```", ""]
+    if topic.axes:
+        lines += ["Option axes (declared support narrows them):", ""]
+        lines += [f"- `{a.name}` ∈ {format_values(a.values)} — {a.doc}" for a in topic.axes]
+        lines.append("")
+    lines += ["| id | category | kind | statement |", "|---|---|---|---|"]
+    ordered = sorted(topic.invariants.values(), key=lambda i: CATEGORIES.index(i.category))
+    for inv in ordered:
+        lines.append(f"| [`{inv.id}`](#{inv.id.replace('.', '')}) | {inv.category} | {inv.kind} | "
+                     f"{inv.statement.replace('|', '∣')} |")
     lines.append("")
-    for inv in topic.invariants.values():
+    for inv in ordered:
         lines += [f"### `{inv.id}`", "", f"- **Statement:** {inv.statement}", f"- **Why it holds:** {inv.why}",
-                  f"- **Source:** {inv.source}", f"- **Kind:** {inv.kind}",
-                  f"- **Tolerance:** {inv.tolerance.describe()}", f"- **Examples in CI:** {inv.max_examples}"]
-        if inv.requires:
-            lines.append(f"- **Needs capabilities:** {', '.join(inv.requires)}")
+                  f"- **Source:** {inv.source}", f"- **Category:** {inv.category}; **kind:** {inv.kind}",
+                  f"- **Options drawn:** {_draws(topic, inv)}"]
+        for name, tol in inv.tolerances.items():
+            label = "Tolerance" if name == "default" else f"Tolerance `{name}`"
+            lines.append(f"- **{label}:** {tol.describe()}")
+        lines.append(f"- **Examples in CI:** {inv.max_examples}")
+        if inv.min_compared:
+            lines.append(f"- **Verdict needs:** at least {inv.min_compared:.0%} of the examples compared")
         if inv.is_crosscheck:
             lines.append("- **Compares:** " + "; ".join(f"`{a}` vs `{b}`" for a, b in inv.pairs))
         else:
@@ -85,3 +103,27 @@ def catalogue_markdown(topics: list[str] | None = None) -> str:
     if unavailable:
         parts += ["## Topics not available in this environment", ""] + unavailable + [""]
     return "\n".join(parts).rstrip() + "\n"
+
+
+README_START, README_END = "<!-- topics:start -->", "<!-- topics:end -->"
+
+
+def topics_table() -> str:
+    """The README's topic table: every available topic, its family, title and the implementations it validates."""
+    rows = ["| topic | family | what | implementations validated |", "|---|---|---|---|"]
+    for name in topic_names():
+        try:
+            topic = get_topic(name)
+        except TopicUnavailable:
+            continue
+        impls = ", ".join(f"`{i.spec}`" for i in topic.all_implementations())
+        rows.append(f"| `{name}` | {topic_family(name)} | {topic.title} | {impls} |")
+    return "\n".join(rows)
+
+
+def with_topics_table(readme: str) -> str:
+    """``readme`` with the table between its ``<!-- topics:start -->`` / ``<!-- topics:end -->`` markers renewed."""
+    if README_START not in readme or README_END not in readme:
+        raise ValueError("the README has no <!-- topics:start --> … <!-- topics:end --> markers")
+    head, rest = readme.split(README_START, 1)
+    return f"{head}{README_START}\n{topics_table()}\n{README_END}{rest.split(README_END, 1)[1]}"

@@ -8,8 +8,10 @@ also registered with Hypothesis under ``invariants-<name>`` so a project's own
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
+from typing import Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
@@ -55,6 +57,32 @@ def hypothesis_settings(profile: str, max_examples: int, *, shrink: bool = True)
         print_blob=False,
         verbosity=Verbosity.quiet,
     )
+
+
+@contextlib.contextmanager
+def isolated_generation() -> Iterator[None]:
+    """What Hypothesis draws depends only on the strategy and the seed, not on which modules are loaded.
+
+    Hypothesis mixes into its draws literal constants collected from every *local* module in
+    ``sys.modules`` (and caches them under ``.hypothesis/constants`` in the working directory), so the
+    same seed draws different examples once other topics have been imported — a repro line would not
+    reproduce.  Inside this context that pool is empty; Hypothesis' own global constants stay.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # a Hypothesis without local constants: nothing to isolate
+        yield
+        return
+    original = providers._get_local_constants
+    empty = Constants()
+    providers.CONSTANTS_CACHE.cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def examples_for(profile: str, own: int, override: int | None = None) -> int:

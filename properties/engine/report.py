@@ -1,4 +1,8 @@
-"""Render results: a rich console table, failure details, JSON and markdown reports."""
+"""Render results: a rich console table, failure details, JSON and markdown reports.
+
+Verdicts are shown by category (math, validation, crosscheck), and the suite's own problems — a check
+or strategy that errored, a stale expected-failure record — are counted apart from the implementation's.
+"""
 from __future__ import annotations
 
 import json
@@ -9,20 +13,21 @@ from typing import Iterable
 from rich.console import Console
 from rich.table import Table
 
-from .runner import BAD, Result
+from .records import CATEGORIES
+from .runner import BAD, OURS, Result
 
 STYLE = {"passed": "green", "failed": "bold red", "error": "bold magenta", "timeout": "bold red",
-         "skipped": "yellow", "xfail": "cyan", "xpass": "bold red"}
+         "skipped": "yellow", "xfail": "cyan", "xpass": "bold magenta"}
 
 
 def results_table(results: Iterable[Result], title: str) -> Table:
     table = Table(title=title, show_lines=False)
     table.add_column("invariant", no_wrap=True)
-    for col in ("kind", "status", "examples", "seconds", "counts"):
+    for col in ("category", "kind", "status", "examples", "seconds", "counts"):
         table.add_column(col, justify="right" if col in ("examples", "seconds") else "left")
-    for r in results:
-        table.add_row(r.invariant, r.kind, f"[{STYLE[r.status]}]{r.status}[/]", str(r.examples_run), f"{r.seconds:.2f}",
-                      stats_text(r))
+    for r in sorted(results, key=lambda r: CATEGORIES.index(r.category)):
+        table.add_row(r.invariant, r.category, r.kind, f"[{STYLE[r.status]}]{r.status}[/]", str(r.examples_run),
+                      f"{r.seconds:.2f}", stats_text(r))
     return table
 
 
@@ -36,7 +41,8 @@ def failure_text(r: Result) -> str:
     lines = [f"{r.status.upper()}: {r.invariant} — {r.implementation}", f"  statement: {r.statement}"]
     lines += ["  " + line for line in r.reason.splitlines()]
     if r.example is not None:
-        lines += ["  falsifying example (shrunk):"] + ["    " + line for line in r.example.splitlines()]
+        label = "example (first in the recorded sub-domain)" if r.status == "xfail" else "falsifying example (shrunk)"
+        lines += [f"  {label}:"] + ["    " + line for line in r.example.splitlines()]
     if r.repro:
         lines += [f"  reproduce: {r.repro}"]
     return "\n".join(lines)
@@ -56,31 +62,48 @@ def print_failures(console: Console, results: Iterable[Result]) -> None:
                           highlight=False, soft_wrap=True)
 
 
-def summary_rows(results: list[Result]) -> list[dict]:
-    """One row per (topic, implementation) with status counts."""
-    groups: dict[tuple[str, str], list[Result]] = {}
+def not_covered_lines(results: Iterable[Result]) -> list[str]:
+    """What declared support left out: option values never drawn, invariants skipped for support."""
+    missing: dict[str, set] = {}
+    skipped = []
     for r in results:
-        groups.setdefault((r.topic, r.implementation), []).append(r)
+        for axis, values in r.details.get("not_covered", {}).items():
+            missing.setdefault(axis, set()).update(values)
+        if r.status == "skipped":
+            skipped.append(f"{r.invariant}: {r.reason}")
+    lines = [f"{axis} ∈ {{{', '.join(sorted(vs))}}} not checked: declared unsupported" for axis, vs in missing.items()]
+    return lines + [f"skipped {s}" for s in skipped]
+
+
+def summary_rows(results: list[Result]) -> list[dict]:
+    """One row per (topic, implementation, category) with status counts."""
+    groups: dict[tuple[str, str, str], list[Result]] = {}
+    for r in results:
+        groups.setdefault((r.topic, r.implementation, r.category), []).append(r)
     rows = []
-    for (topic, impl), rs in groups.items():
+    for (topic, impl, category), rs in groups.items():
         counts = Counter(r.status for r in rs)
-        rows.append({"topic": topic, "implementation": impl, **{s: counts.get(s, 0) for s in STYLE},
+        rows.append({"topic": topic, "implementation": impl, "category": category,
+                     **{s: counts.get(s, 0) for s in STYLE},
                      "seconds": round(sum(r.seconds for r in rs), 2), "ok": all(r.ok for r in rs)})
     return rows
 
 
 def summary_table(rows: list[dict], title: str = "ml-invariants verify") -> Table:
-    """One line per topic × implementation (cross-checks as "A vs B"); 'failed' counts every bad status."""
+    """One line per topic × implementation × category; the implementation's failures (failed, timeout)
+    and the suite's own problems (errors, stale records) in separate columns."""
     table = Table(title=title)
-    table.add_column("topic", no_wrap=True)
-    table.add_column("implementation", no_wrap=True)
-    for col in ("passed", "failed", "expected failures", "skipped", "s"):
+    for col in ("topic", "implementation", "category"):
+        table.add_column(col, no_wrap=True)
+    for col in ("passed", "failed", "expected failures", "skipped", "suite errors", "s"):
         table.add_column(col, justify="right", no_wrap=True)
     for row in rows:
-        bad = sum(row[s] for s in BAD)
-        table.add_row(row["topic"], row["implementation"], f"[green]{row['passed']}[/]",
+        bad = row["failed"] + row["timeout"]
+        ours = sum(row[s] for s in OURS)
+        table.add_row(row["topic"], row["implementation"], row["category"], f"[green]{row['passed']}[/]",
                       f"[bold red]{bad}[/]" if bad else "0", f"[cyan]{row['xfail']}[/]" if row["xfail"] else "0",
-                      f"[yellow]{row['skipped']}[/]" if row["skipped"] else "0", f"{row['seconds']:.1f}")
+                      f"[yellow]{row['skipped']}[/]" if row["skipped"] else "0",
+                      f"[bold magenta]{ours}[/]" if ours else "0", f"{row['seconds']:.1f}")
     return table
 
 
@@ -93,13 +116,13 @@ def write_json(path: Path, results: list[Result], extra: dict | None = None) -> 
 def markdown_report(results: list[Result], skipped_topics: dict[str, str], header: str) -> str:
     out = [f"# {header}", ""]
     rows = summary_rows(results)
-    out += ["| topic | implementation | " + " | ".join(STYLE) + " | seconds |",
-            "|---|---|" + "---:|" * len(STYLE) + "---:|"]
+    out += ["| topic | implementation | category | " + " | ".join(STYLE) + " | seconds |",
+            "|---|---|---|" + "---:|" * len(STYLE) + "---:|"]
     for row in rows:
-        out.append(f"| {row['topic']} | `{row['implementation']}` | " + " | ".join(str(row[s]) for s in STYLE)
-                   + f" | {row['seconds']:.1f} |")
+        out.append(f"| {row['topic']} | `{row['implementation']}` | {row['category']} | "
+                   + " | ".join(str(row[s]) for s in STYLE) + f" | {row['seconds']:.1f} |")
     if skipped_topics:
-        out += ["", "## Topics not run", ""] + [f"- **{t}**: {why}" for t, why in skipped_topics.items()]
+        out += ["", "## Not run", ""] + [f"- **{t}**: {why}" for t, why in skipped_topics.items()]
     counted = [r for r in results if r.details.get("stats")]
     if counted:
         out += ["", "## Counts reported by checks", "", "| invariant | implementation | counts |", "|---|---|---|"]

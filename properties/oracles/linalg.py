@@ -17,12 +17,6 @@ def covariance_spectrum(X: np.ndarray) -> np.ndarray:
     return np.clip(lam, 0.0, None)
 
 
-def scale(X: np.ndarray) -> float:
-    """s = max(1, max |X − X̄|): the natural unit of the data, so tolerances are relative."""
-    X = np.asarray(X, dtype=np.float64)
-    return max(1.0, float(np.abs(X - X.mean(axis=0)).max(initial=0.0)))
-
-
 def projector(W: np.ndarray) -> np.ndarray:
     """P = Wᵀ(WWᵀ)⁺W: the orthogonal projector onto the row space of W (sign- and basis-free)."""
     W = np.asarray(W, dtype=np.float64)

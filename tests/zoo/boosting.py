@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference.boosting import BoostingRegressor, check_X, sigmoid
+from reference.ensemble.boosting import BoostingRegressor, check_X, sigmoid
 from tests.zoo import mutant
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from reference.ddim import DDIMScheduler, ddim_invert_step
-from reference.ddpm import SchedulerOutput, check_step_inputs, check_timestep, draw_noise, to_x0_and_eps
+from reference.diffusion.ddim import DDIMScheduler, ddim_invert_step
+from reference.diffusion.ddpm import SchedulerOutput, check_step_inputs, check_timestep, draw_noise, to_x0_and_eps
 from tests.zoo import mutant
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from reference.ddpm import (DDPMScheduler, SchedulerOutput, alpha_bar_from_betas, check_step_inputs, draw_noise,
+from reference.diffusion.ddpm import (DDPMScheduler, SchedulerOutput, alpha_bar_from_betas, check_step_inputs, draw_noise,
                             make_betas, to_x0_and_eps)
 from tests.zoo import mutant
 

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from reference.kdtree import KDTree, power
+from reference.neighbors.kdtree import KDTree, power
 from tests.zoo import mutant
 
 # ------------------------------------------------------------------ search bugs

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference.pca import PCA, check_data, fix_signs
+from reference.decomposition.pca import PCA, check_data, fix_signs
 from tests.zoo import mutant
 
 
@@ -142,3 +142,37 @@ class DropsLastRow(PCA):
         if X.shape[0] > 2:
             return super().fit(X[:-1])
         return super().fit(X)
+
+
+@mutant("pca", bug="a general (non-symmetric) eigen-solver, numpy.linalg.eig, on the covariance: inside the eigenspace "
+                   "of a repeated eigenvalue its eigenvectors need not be orthogonal",
+        catches=("pca.components_orthonormal", "pca.scores_decorrelated"))
+class GeneralEig(PCA):
+    def fit(self, X, y=None):
+        X = check_data(X)
+        Xc = X - X.mean(axis=0)
+        lam, V = np.linalg.eig(Xc.T @ Xc / (X.shape[0] - 1))
+        lam, V = lam.real, V.real
+        order = np.argsort(lam)[::-1]
+        return _finish(self, X, X.mean(axis=0), lam[order], V[:, order].T, Xc.var(axis=0, ddof=1).sum())
+
+
+@mutant("pca", bug="adds a 'stability' jitter of 1e-10 to the covariance's diagonal: invisible at unit scale, a "
+                   "100 % error for data of size 1e-5 (an absolute tolerance would miss it)",
+        catches=("pca.variance_is_top_eigenvalues",))
+class RidgeJitter(PCA):
+    def fit(self, X, y=None):
+        X = check_data(X)
+        Xc = X - X.mean(axis=0)
+        C = Xc.T @ Xc / (X.shape[0] - 1) + 1e-10 * np.eye(X.shape[1])
+        lam, V = _eigh(C)
+        return _finish(self, X, X.mean(axis=0), lam, V, np.trace(C))
+
+
+@mutant("pca", bug="orients each principal axis by a sign drawn from numpy's global random generator",
+        catches=("pca.deterministic",))
+class SignsFromGlobalRNG(PCA):
+    def fit(self, X, y=None):
+        super().fit(X)
+        self.components_ = self.components_ * np.random.choice([-1.0, 1.0], size=(self.components_.shape[0], 1))
+        return self

@@ -1,37 +1,13 @@
-"""DDPM: every invariant against the reference and diffusers, the cross-checks, the mutants, bad input."""
+"""DDPM, what is specific to the topic: the reference's own functions (conversions, posterior, timesteps,
+bad input, no global RNG).  Invariants × implementations, cross-checks and mutants run in tests/test_topics.py."""
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the diffusion topics need torch (install the 'diffusion' extra)")
 pytest.importorskip("diffusers", reason="the diffusers cross-checks need diffusers (install the 'diffusion' extra)")
 
-from properties.testing import parametrize_crosschecks, parametrize_with_invariants
-from reference.ddpm import (DDPMScheduler, eps_from_v, eps_from_x0, make_betas, make_timesteps, posterior_mean_variance,
+from reference.diffusion.ddpm import (DDPMScheduler, eps_from_v, eps_from_x0, make_betas, make_timesteps, posterior_mean_variance,
                             q_sample, q_step, sample, v_from_x0_eps, x0_from_eps, x0_from_v)
-from tests.zoo import assert_caught, assert_every_invariant_has_teeth, parametrize_mutants
-
-
-IMPLEMENTATIONS = ["reference.ddpm:DDPMScheduler", "properties.adapters.diffusers_schedulers:DDPMScheduler",
-                   "properties.adapters.diffusers_schedulers:DDPMScheduler64"]
-
-
-@parametrize_with_invariants("ddpm", IMPLEMENTATIONS)
-def test_invariant(impl, check):
-    check(impl)
-
-
-@parametrize_crosschecks("ddpm")
-def test_crosscheck(crosscheck):
-    crosscheck()
-
-
-@parametrize_mutants("ddpm")
-def test_mutant_is_caught(mutant):
-    assert_caught(mutant)
-
-
-def test_every_invariant_has_teeth():
-    assert_every_invariant_has_teeth("ddpm")
 
 
 # ------------------------------------------------------------------ the reference's own functions
@@ -118,7 +94,7 @@ def test_no_global_rng():
 
 @pytest.mark.parametrize("cls", ["ddpm", "ddim"])
 def test_trained_betas_set_the_number_of_training_steps(cls):
-    from reference.ddim import DDIMScheduler
+    from reference.diffusion.ddim import DDIMScheduler
 
     sched = (DDPMScheduler if cls == "ddpm" else DDIMScheduler)(trained_betas=np.linspace(1e-4, 0.02, 50))
     assert sched.num_train_timesteps == len(sched.alphas_cumprod) == 50

@@ -16,7 +16,7 @@ Contract (diffusers' ``DDIMScheduler`` with the textbook update, i.e. ``clip_sam
 Oracles: a single data point δ(x0) (its exact ε makes x̂0 = x0 everywhere), Gaussian data N(μ, Σ) (exact ε is
 affine, so a whole sampler is an affine map of (x_T, z_1 … z_S) whose output Gaussian is propagated exactly) -
 ``properties.oracles.gaussian``.  ᾱ is read from the implementation (``ddpm.schedule_definition`` judges it);
-tolerances and the step scale s are those of ``properties.ddpm``.
+tolerances and the step scale s are those of ``properties.diffusion.ddpm``.
 """
 from __future__ import annotations
 
@@ -26,12 +26,12 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from properties.diffusion_cases import (ADAPTERS, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
+from properties.diffusion.schedulers import (ADAPTERS, CHAIN64, PREDICTIONS, SCHEDULE, SPACINGS, STEP, TRAILING_BUG,
                                         VARIANCE, alpha_bar_of, arrays, assert_prediction_types_agree, check_spacings,
                                         delta_model, expect_value_error, model_output_for, schedule_kw,
-                                        schedule_strategy, smooth_model, spacing_case, step_outputs, step_scale, t64,
+                                        schedule_strategy, smooth_model, spacing_case, step_outputs, step_scale, t64, interim,
                                         timesteps_of)
-from properties.engine import (Implementation, ImplementationFailure, Tolerance, Topic, assert_close, assert_true, call,
+from properties.engine import (Axis, Implementation, ImplementationFailure, Tolerance, Topic, assert_close, assert_true, call,
                                crosscheck, expect_array, expect_scalar, invariant)
 from properties.oracles.gaussian import (delta_eps, frechet_distance, gaussian_eps, gaussian_eps_affine,
                                          propagate_affine, random_spd)
@@ -46,17 +46,18 @@ TOPIC = Topic(
     name="ddim",
     title="DDIM: the generalised reverse step, η, strided sampling, inversion",
     contract=__doc__,
-    reference="reference.ddim:DDIMScheduler",
+    reference="reference.diffusion.ddim:DDIMScheduler",
     implementations=[
-        Implementation(f"{ADAPTERS}:DDIMScheduler", requires=("diffusers",), expected_failures={
+        Implementation(f"{ADAPTERS}:DDIMScheduler", requires=("diffusers",), expected=interim({
             "ddim.timesteps_follow_spacing": TRAILING_BUG, "ddim.rejects_bad_input": NO_ETA_CHECK,
-            "ddim.finite_for_every_eta": F32_NAN},
-            may_fail={"ddim.marginal_preservation": "the float32 NaN of ddim.finite_for_every_eta, where an example "
-                      "reaches t = 999 of the cosine schedule with η = 1 (the thorough profile does)"}),
-        Implementation(f"{ADAPTERS}:DDIMScheduler64", requires=("diffusers",), expected_failures={
-            "ddim.timesteps_follow_spacing": TRAILING_BUG, "ddim.rejects_bad_input": NO_ETA_CHECK}),
+            "ddim.finite_for_every_eta": F32_NAN}) + interim(
+            {"ddim.marginal_preservation": "the float32 NaN of ddim.finite_for_every_eta, where an example "
+             "reaches t = 999 of the cosine schedule with η = 1 (the thorough profile does)"}, strict=False)),
+        Implementation(f"{ADAPTERS}:DDIMScheduler64", requires=("diffusers",), expected=interim({
+            "ddim.timesteps_follow_spacing": TRAILING_BUG, "ddim.rejects_bad_input": NO_ETA_CHECK})),
     ],
-    capabilities={"inversion": lambda impl: callable(getattr(impl, "invert", None))},
+    axes=(Axis("operations", ("inversion",), "DDIM inversion: invert(x0, model_fn, S)",
+               detect=lambda impl: ["inversion"] if callable(getattr(impl, "invert", None)) else []),),
 )
 
 EXACT_DET = Tolerance(reason="η = 0 leaves no noise term: the same inputs must give bit-identical outputs")
@@ -360,7 +361,7 @@ def inversion_delta_case(draw):
                "down stays on the ray √ᾱ x0 + √(1−ᾱ) ε₀, ε₀ = (1 − √ᾱ_0) x0/√(1−ᾱ_0), starting from x0 at level ᾱ_0; "
                "inversion must end at the top level τ_S = timesteps[0] and sampling at ᾱ_0, i.e. at x0.",
            source=f"{DDIM_PAPER}, eq. (12) with σ = 0 and §4.3 (eq. 14)", kind="tolerance", tolerance=STEP,
-           strategy=inversion_delta_case(), max_examples=8, requires=("inversion",))
+           strategy=inversion_delta_case(), max_examples=8, requires={"operations": ("inversion",)})
 def inversion_exact_on_delta(impl, data):
     T, S, x0 = data["T"], data["S"], data["x0"]
     sched, ab, ts = prepared_case(impl, data, set_alpha_to_one=False, prediction_type="sample")
@@ -387,7 +388,7 @@ def inversion_exact_on_delta(impl, data):
            source=f"{DDIM_PAPER}, §4.3 and §5.4 (reconstruction error falls with S, Table 2)", kind="metamorphic",
            tolerance=Tolerance(reason="a strict inequality between float64 reconstruction errors"),
            strategy=st.tuples(gaussian_case(etas=(0.0,)), st.integers(0, 2 ** 16)), max_examples=4,
-           requires=("inversion",))
+           requires={"operations": ("inversion",)})
 def inversion_roundtrip(impl, data):
     case, seed = data
     mu, Sigma = case["mu"], case["Sigma"]
@@ -424,7 +425,7 @@ def prediction_types_agree(impl, data):
     assert_prediction_types_agree(results, step_scale(ab[t], x_t, eps, z), f"t = {t}, η = {case['eta']}")
 
 
-@invariant(TOPIC, "ddim.rejects_bad_input",
+@invariant(TOPIC, "ddim.rejects_bad_input", category="validation",
            statement="S > T, η < 0, a NaN sample, a timestep ∉ [0, T) ⇒ ValueError naming the parameter",
            why="Each silently produces garbage otherwise: η < 0 flips the noise's sign, a wrapped index reads ᾱ_{T−1}.",
            source="this project's contract (diffusers raises only for num_inference_steps > T)",
@@ -470,8 +471,8 @@ def run_chain(impl, data):
 @crosscheck(TOPIC, "ddim.crosscheck.diffusers_float64",
             statement="reference = diffusers' DDIMScheduler (float64 schedule) over whole chains: every spacing, η ∈ {0, ½, 1}, set_alpha_to_one both ways",
             why="Same update, same float64 schedule, same z: any difference is a different formula or convention.",
-            source="diffusers 0.42 DDIMScheduler.step vs reference.ddim", tolerance=CHAIN64, strategy=chain_case(),
-            max_examples=15, pairs=[("reference.ddim:DDIMScheduler", f"{ADAPTERS}:DDIMScheduler64")])
+            source="diffusers 0.42 DDIMScheduler.step vs reference.diffusion.ddim", tolerance=CHAIN64, strategy=chain_case(),
+            max_examples=15, pairs=[("reference.diffusion.ddim:DDIMScheduler", f"{ADAPTERS}:DDIMScheduler64")])
 def crosscheck_diffusers_float64(impl_a, impl_b, data):
     xa, x0a = run_chain(impl_a, data)
     xb, x0b = run_chain(impl_b, data)
@@ -482,8 +483,8 @@ def crosscheck_diffusers_float64(impl_a, impl_b, data):
 @crosscheck(TOPIC, "ddim.crosscheck.diffusers",
             statement="reference = diffusers' DDIMScheduler as shipped (float32 schedule): ᾱ, final ᾱ, timesteps, every step",
             why="Two implementations of Song et al.'s sampler; diffusers rounds its schedule to float32.",
-            source="diffusers 0.42 DDIMScheduler vs reference.ddim", tolerance=STEP, strategy=chain_case(),
-            max_examples=15, pairs=[("reference.ddim:DDIMScheduler", f"{ADAPTERS}:DDIMScheduler")])
+            source="diffusers 0.42 DDIMScheduler vs reference.diffusion.ddim", tolerance=STEP, strategy=chain_case(),
+            max_examples=15, pairs=[("reference.diffusion.ddim:DDIMScheduler", f"{ADAPTERS}:DDIMScheduler")])
 def crosscheck_diffusers(impl_a, impl_b, data):
     a, ab_a, ts_a = prepared_case(impl_a, data, steps_offset=data["steps_offset"])
     b, ab_b, ts_b = prepared_case(impl_b, data, steps_offset=data["steps_offset"])
@@ -504,9 +505,9 @@ def crosscheck_diffusers(impl_a, impl_b, data):
 @crosscheck(TOPIC, "ddim.crosscheck.inversion_float64",
             statement="reference invert = diffusers' DDIMInverseScheduler loop (float64 schedule), leading and trailing",
             why="Both walk the levels of set_timesteps upwards with η = 0, calling the model at the target timestep.",
-            source="diffusers 0.42 DDIMInverseScheduler vs reference.ddim.DDIMScheduler.invert", tolerance=CHAIN64,
+            source="diffusers 0.42 DDIMInverseScheduler vs reference.diffusion.ddim.DDIMScheduler.invert", tolerance=CHAIN64,
             strategy=st.tuples(gaussian_case(etas=(0.0,)), st.sampled_from((1, 5, 10, 50)), arrays((2, 3))),
-            max_examples=10, pairs=[("reference.ddim:DDIMScheduler", f"{ADAPTERS}:DDIMScheduler64")])
+            max_examples=10, pairs=[("reference.diffusion.ddim:DDIMScheduler", f"{ADAPTERS}:DDIMScheduler64")])
 def crosscheck_inversion(impl_a, impl_b, data):
     case, S, x0 = data
     outs = []

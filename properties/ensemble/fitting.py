@@ -1,5 +1,5 @@
 """Boosting checks' machinery: generated data, fitting an implementation and reading its trees,
-round-off bounds and near-tie detection.  The invariants themselves are in ``properties.boosting``,
+round-off bounds and near-tie detection.  The invariants themselves are in ``properties.ensemble.boosting``,
 whose docstring states the contract and the tolerance rules this module implements.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from properties.engine import Tolerance, assert_true, call, expect_array, expect_scalar
+from properties.engine import Tolerance, assert_true, call, expect_array, expect_scalar, precision
 from properties.engine.checks import ImplementationFailure
 from properties.oracles import boosting as ob
 
@@ -90,7 +90,8 @@ class Fit:
             raise ImplementationFailure(f"gain_convention must be 'xgboost' or 'paper', got {self.convention!r}")
         if getattr(self.est, "split_rule", "<") != "<":
             raise ImplementationFailure(f"split_rule {self.est.split_rule!r} is not the contract's '<'")
-        self.u = 2.0**-24 if getattr(self.est, "precision", "float64") == "float32" else 2.0**-53
+        # the instance's own precision (the reference's parameter), else the declared one (float32 when undeclared)
+        self.u = 2.0**-24 if getattr(self.est, "precision", precision()) == "float32" else 2.0**-53
         self._trees = None
 
     def margin(self, X=None) -> np.ndarray:

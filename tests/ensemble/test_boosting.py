@@ -1,5 +1,6 @@
-"""Boosting: every invariant against the reference (float64 and float32 modes, both conventions) and xgboost,
-the bit-exact cross-check, the mutants, bad input."""
+"""Boosting, what is specific to the topic: the paper's gain convention, the bit-exact cross-check's counts,
+the near-tie skip rate, the reference's own behaviour (bad input, no mutation, seeding).  Every invariant against
+every registered implementation, the cross-checks and the mutants run in tests/test_topics.py."""
 import importlib.util
 
 import numpy as np
@@ -7,19 +8,9 @@ import pytest
 
 from properties.engine import get_topic, run_invariant
 from properties.testing import parametrize_crosschecks, parametrize_with_invariants
-from reference.boosting import BoostingClassifier, BoostingRegressor
-from tests.zoo import assert_caught, assert_every_invariant_has_teeth, parametrize_mutants
+from reference.ensemble.boosting import BoostingClassifier, BoostingRegressor
 
 HAS_XGBOOST = importlib.util.find_spec("xgboost") is not None
-IMPLEMENTATIONS = ["reference.boosting:BoostingRegressor", "reference.boosting:BoostingClassifier"] + (
-    ["properties.adapters.xgb:XGBRegressorExact", "properties.adapters.xgb:XGBClassifierExact"] if HAS_XGBOOST else [])
-
-
-class Float32Regressor(BoostingRegressor):
-    """The reference in xgboost's float32 arithmetic."""
-
-    def __init__(self, **params):
-        super().__init__(**{**params, "precision": "float32"})
 
 
 class PaperConvention(BoostingRegressor):
@@ -38,14 +29,8 @@ class PaperConvention(BoostingRegressor):
         return trees
 
 
-@parametrize_with_invariants("boosting", IMPLEMENTATIONS)
-def test_invariant(impl, check):
-    check(impl)
 
 
-@parametrize_with_invariants("boosting", [Float32Regressor])
-def test_float32_mode_satisfies_the_invariants(impl, check):
-    check(impl)
 
 
 @parametrize_with_invariants("boosting", [PaperConvention], only=[
@@ -78,13 +63,8 @@ def test_metamorphic_checks_skip_few_near_ties():
         assert result.ok and checked == result.examples_run and skipped <= checked // 2, (inv_id, checked, skipped)
 
 
-@parametrize_mutants("boosting")
-def test_mutant_is_caught(mutant):
-    assert_caught(mutant)
 
 
-def test_every_invariant_has_teeth():
-    assert_every_invariant_has_teeth("boosting")
 
 
 # ---------------------------------------------------------------------------------------------

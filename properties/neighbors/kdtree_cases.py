@@ -1,6 +1,6 @@
 """kd-tree checks' machinery: point clouds and queries that reach the hard cases, querying an
 implementation in scipy's shapes, tie-aware comparisons and bad-input expectations.  The
-invariants are in ``properties.kdtree``, whose docstring states the contract.
+invariants are in ``properties.neighbors.kdtree``, whose docstring states the contract.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from properties.engine import ImplementationFailure, InvariantViolation, Tolerance, assert_true, call, expect_array
+from properties.engine import ImplementationFailure, InvariantViolation, Tolerance, assert_true, call, expect_array, option
 from properties.oracles.neighbors import minkowski_distances
 from properties.strategies import matrices
 
@@ -70,13 +70,13 @@ def queries(draw, P, max_m=4):
 def knn_cases(draw, max_extra_k=2):
     P = draw(clouds(), label="points")
     k = draw(st.integers(1, len(P) + max_extra_k), label="k")
-    return {"points": P, "x": draw(queries(P), label="x"), "k": k, "p": draw(st.sampled_from(P_VALUES), label="p")}
+    return {"points": P, "x": draw(queries(P), label="x"), "k": k, "p": draw(option("p", P_VALUES), label="p")}
 
 
 @st.composite
 def ball_cases(draw):
     P = draw(clouds(), label="points")
-    X, p = draw(queries(P), label="x"), draw(st.sampled_from(P_VALUES), label="p")
+    X, p = draw(queries(P), label="x"), draw(option("p", P_VALUES), label="p")
     return {"points": P, "x": X, "r": draw(radii(P, X, p), label="r"), "p": p}
 
 
@@ -96,7 +96,7 @@ def integer_ball_cases(draw):
     x = y.copy()
     x[draw(st.integers(0, P.shape[1] - 1))] += draw(st.sampled_from((r, -r)))
     return {"points": P.astype(np.float64), "x": x[None].astype(np.float64), "r": float(r),
-            "p": draw(st.sampled_from(P_INTEGER), label="p")}
+            "p": draw(option("p", P_INTEGER), label="p")}
 
 
 # ---------------------------------------------------------------- check helpers

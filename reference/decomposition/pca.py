@@ -86,6 +86,9 @@ class PCA:
 
         Xc, self.mean_ = centre(X)
         lam, V = svd_spectrum(Xc) if self.method == "svd" else eigh_spectrum(Xc)
+        if not (np.isfinite(Xc).all() and np.isfinite(lam).all() and np.isfinite(V).all()):
+            raise ValueError(f"X is too large for float64: its covariance overflows (max |X| = "
+                             f"{np.abs(X).max():.3g}); rescale X")
         # round-off can make a zero eigenvalue slightly negative; a variance is ≥ 0
         lam = np.clip(lam, 0.0, None)
         # W = V[:, :k]ᵀ  (rows are the principal axes)

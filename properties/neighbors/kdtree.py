@@ -26,10 +26,10 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from properties.engine import (Implementation, InvariantViolation, Topic,
+from properties.engine import (Axis, Expected, Implementation, InvariantViolation, Topic, option,
                                assert_close, assert_true, call, crosscheck, expect_array, invariant)
 from properties.oracles.neighbors import ball_bounds, ball_exact_integer, knn_distances, minkowski_distances
-from properties.kdtree_cases import (P_VALUES, ROUND, ball_cases, balls, clouds, distances_of, expect_rejection,
+from properties.neighbors.kdtree_cases import (P_INTEGER, P_VALUES, ROUND, ball_cases, balls, clouds, distances_of, expect_rejection,
                                      integer_ball_cases, knn, knn_cases, radii, same_balls, same_up_to_ties)
 
 SCIPY_BAD_INPUT = {
@@ -46,14 +46,22 @@ SKLEARN_BAD_INPUT = {
     "kdtree.rejects_negative_r": "sklearn's query_radius returns empty sets for r < 0",
     "kdtree.rejects_bad_p": "sklearn builds a (non-metric) Minkowski tree for p < 1 without complaint",
 }
+def _interim(records):
+    return tuple(Expected(i, r, where="every example (not yet narrowed)", when=lambda d: True) for i, r in records.items())
+
+
 TOPIC = Topic(
-    name="kdtree", title="kd-trees (kNN and range search)", contract=__doc__, reference="reference.kdtree:KDTree",
+    name="kdtree", title="kd-trees (kNN and range search)", contract=__doc__, reference="reference.neighbors.kdtree:KDTree",
     implementations=[
-        Implementation("scipy.spatial:cKDTree", requires=("scipy",), expected_failures=SCIPY_BAD_INPUT),
-        Implementation("scipy.spatial:KDTree", requires=("scipy",), expected_failures=SCIPY_BAD_INPUT),
-        Implementation("properties.adapters.sklearn_kdtree:SklearnKDTree", requires=("sklearn",),
-                       expected_failures=SKLEARN_BAD_INPUT, note="sklearn.neighbors.KDTree through an adapter"),
+        Implementation("scipy.spatial:cKDTree", requires=("scipy",), expected=_interim(SCIPY_BAD_INPUT), precision="float64"),
+        Implementation("scipy.spatial:KDTree", requires=("scipy",), expected=_interim(SCIPY_BAD_INPUT), precision="float64"),
+        Implementation("properties.adapters.sklearn_kdtree:SklearnKDTree", requires=("sklearn",), precision="float64",
+                       expected=_interim(SKLEARN_BAD_INPUT), note="sklearn.neighbors.KDTree through an adapter"),
     ],
+    axes=(Axis("p", P_VALUES, "the Minkowski exponent of the metric"),
+          Axis("operations", ("knn", "range"), "k-nearest-neighbour queries (query) and range queries (query_ball_point)",
+               detect=lambda impl: [op for op, m in (("knn", "query"), ("range", "query_ball_point"))
+                                    if callable(getattr(impl, m, None))])),
 )
 
 SOURCE = "Friedman, Bentley & Finkel, ACM TOMS 3(3) 1977; Bentley, CACM 18(9) 1975"
@@ -62,7 +70,7 @@ SOURCE = "Friedman, Bentley & Finkel, ACM TOMS 3(3) 1977; Bentley, CACM 18(9) 19
 # ---------------------------------------------------------------- kNN invariants
 @invariant(TOPIC, "kdtree.knn_distances", statement="d_(1..k)(x) = the k smallest ‖x − pⱼ‖_p, then inf for k > n",
            why="An exact kd-tree search prunes only cells that cannot hold a nearer point, so it returns the brute-force order statistics.",
-           source=SOURCE, kind="tolerance", tolerance=ROUND, strategy=knn_cases(), max_examples=150)
+           source=SOURCE, draws={"p": None}, requires={"operations": ("knn",)}, kind="tolerance", tolerance=ROUND, strategy=knn_cases(), max_examples=150)
 def knn_distances_exact(impl, data):
     P, X, k, p = data["points"], data["x"], data["k"], data["p"]
     d, _ = knn(impl, P, X, k, p)
@@ -72,7 +80,7 @@ def knn_distances_exact(impl, data):
 @invariant(TOPIC, "kdtree.knn_indices",
            statement="i_(1..k) are distinct, ‖x − p_{i_j}‖_p = d_j, and {‖x − p_i‖ : i ∈ I} = the k smallest (a k-NN set up to ties)",
            why="Each returned index must be a data point at the reported distance; ties at the k-th distance make the set, not the indices, unique.",
-           source=SOURCE, kind="tolerance", tolerance=ROUND, strategy=knn_cases(), max_examples=30)
+           source=SOURCE, draws={"p": None}, requires={"operations": ("knn",)}, kind="tolerance", tolerance=ROUND, strategy=knn_cases(), max_examples=30)
 def knn_indices(impl, data):
     P, X, k, p = data["points"], data["x"], data["k"], data["p"]
     d, i = knn(impl, P, X, k, p)
@@ -86,19 +94,19 @@ def knn_indices(impl, data):
 
 
 @invariant(TOPIC, "kdtree.knn_sorted", statement="d_1 ≤ d_2 ≤ … ≤ d_k", why="scipy's contract returns neighbours nearest first.",
-           source="scipy.spatial.cKDTree.query documentation", kind="exact", strategy=knn_cases(), max_examples=25)
+           source="scipy.spatial.cKDTree.query documentation", draws={"p": None}, requires={"operations": ("knn",)}, kind="exact", strategy=knn_cases(), max_examples=25)
 def knn_sorted(impl, data):
     d, _ = knn(impl, data["points"], data["x"], data["k"], data["p"])
     bad = np.argwhere(d[:, 1:] < d[:, :-1])
     assert_true(bad.size == 0, f"distances not ascending at (query, position) {bad[:5].tolist()}: rows {d[np.unique(bad[:, 0])][:3].tolist()}")
 
 
-self_cases = st.fixed_dictionaries({"points": clouds(), "p": st.sampled_from(P_VALUES)})
+self_cases = st.fixed_dictionaries({"points": clouds(), "p": option("p", P_VALUES)})
 
 
 @invariant(TOPIC, "kdtree.self_zero", statement="query(pⱼ, k=1) = (0, i) with p_i = pⱼ, for every data point",
            why="‖pⱼ − pⱼ‖_p = 0 is the smallest possible distance; with duplicates any copy is a valid answer.",
-           source=SOURCE, kind="exact", strategy=self_cases, max_examples=25)
+           source=SOURCE, draws={"p": None}, requires={"operations": ("knn",)}, kind="exact", strategy=self_cases, max_examples=25)
 def self_zero(impl, data):
     P, p = data["points"], data["p"]
     d, i = knn(impl, P, P, 1, p)
@@ -112,7 +120,7 @@ def self_zero(impl, data):
 
 @invariant(TOPIC, "kdtree.k_exceeds_n", statement="k > n: d = (sorted all n distances, inf, …), i = (a permutation of 0..n−1, n, …)",
            why="scipy's convention for missing neighbours: distance inf and index n (one past the last point).",
-           source="scipy.spatial.cKDTree.query documentation", kind="tolerance", tolerance=ROUND,
+           source="scipy.spatial.cKDTree.query documentation", draws={"p": None}, requires={"operations": ("knn",)}, kind="tolerance", tolerance=ROUND,
            strategy=st.builds(lambda c, e: {**c, "k": len(c["points"]) + e}, knn_cases(), st.integers(1, 3)), max_examples=15)
 def k_exceeds_n(impl, data):
     P, X, k, p = data["points"], data["x"], data["k"], data["p"]
@@ -127,7 +135,7 @@ def k_exceeds_n(impl, data):
 
 @invariant(TOPIC, "kdtree.norm_order", statement="d_k^(∞) ≤ d_k^(2) ≤ d_k^(1) ≤ √D·d_k^(2) ≤ D·d_k^(∞)",
            why="‖v‖_∞ ≤ ‖v‖_2 ≤ ‖v‖_1 ≤ √D‖v‖_2 ≤ D‖v‖_∞ pointwise, and order statistics keep a pointwise order.",
-           source="Hölder's inequality; " + SOURCE, kind="metamorphic", tolerance=ROUND,
+           source="Hölder's inequality; " + SOURCE, draws={"p": None}, requires={"p": (1.0, 2.0, math.inf)}, kind="metamorphic", tolerance=ROUND,
            strategy=st.builds(lambda c: {**c, "k": min(c["k"], len(c["points"]))}, knn_cases()), max_examples=20)
 def norm_order(impl, data):
     P, X, k = data["points"], data["x"], data["k"]
@@ -145,7 +153,7 @@ def norm_order(impl, data):
 # -------------------------------------------------------------- range invariants
 @invariant(TOPIC, "kdtree.range_exact", statement="query_ball_point(x, r) = {j : ‖x − pⱼ‖_p ≤ r}, each index once",
            why="Bentley's range search visits every cell that meets the ball, so it finds exactly the brute-force set.",
-           source=SOURCE, kind="tolerance", tolerance=ROUND, strategy=ball_cases(), max_examples=150)
+           source=SOURCE, draws={"p": None}, requires={"operations": ("range",)}, kind="tolerance", tolerance=ROUND, strategy=ball_cases(), max_examples=150)
 def range_exact(impl, data):
     P, X, r, p = data["points"], data["x"], data["r"], data["p"]
     got = balls(call(impl, P), X, r, p)
@@ -160,7 +168,7 @@ def range_exact(impl, data):
 
 @invariant(TOPIC, "kdtree.range_inclusive", statement="‖x − y‖_p = r ⇒ y ∈ query_ball_point(x, r) (integer data: the set is exact)",
            why="The ball is closed (d ≤ r); on integer data and integer r every distance comparison is exact in float64, so no rounding excuses a miss.",
-           source="scipy.spatial.cKDTree.query_ball_point documentation", kind="exact",
+           source="scipy.spatial.cKDTree.query_ball_point documentation", draws={"p": P_INTEGER}, requires={"operations": ("range",)}, kind="exact",
            strategy=integer_ball_cases(), max_examples=30)
 def range_inclusive(impl, data):
     P, X, r, p = data["points"], data["x"], data["r"], data["p"]
@@ -177,7 +185,7 @@ def monotone_cases(draw):
 
 
 @invariant(TOPIC, "kdtree.range_monotone", statement="r₁ ≤ r₂ ⇒ query_ball_point(x, r₁) ⊆ query_ball_point(x, r₂)",
-           why="Balls are nested: ‖x − y‖ ≤ r₁ ≤ r₂.", source=SOURCE, kind="metamorphic", strategy=monotone_cases(), max_examples=25)
+           why="Balls are nested: ‖x − y‖ ≤ r₁ ≤ r₂.", source=SOURCE, draws={"p": None}, requires={"operations": ("range",)}, kind="metamorphic", strategy=monotone_cases(), max_examples=25)
 def range_monotone(impl, data):
     P, X, p = data["points"], data["x"], data["p"]
     tree = call(impl, P)
@@ -197,7 +205,7 @@ def permuted_cases(draw):
 @invariant(TOPIC, "kdtree.permutation_invariance",
            statement="tree(Πpoints): same distances; indices map through Π (up to ties); balls map through Π",
            why="Nearest neighbours are a function of the point set; the storage order only renames the points.",
-           source=SOURCE, kind="metamorphic", tolerance=ROUND, strategy=permuted_cases(), max_examples=20)
+           source=SOURCE, draws={"p": None}, kind="metamorphic", tolerance=ROUND, strategy=permuted_cases(), max_examples=20)
 def permutation_invariance(impl, data):
     P, X, k, p, r = data["points"], data["x"], data["k"], data["p"], data["r"]
     perm, n = np.array(data["perm"], dtype=np.int64), len(P)
@@ -219,12 +227,12 @@ def duplicate_cases(draw):
     c = draw(st.integers(2, 8), label="copies")
     y = P[draw(st.integers(0, len(P) - 1))]
     Q = np.vstack([P, np.repeat(y[None], c, axis=0)])
-    return {"points": Q[list(draw(st.permutations(range(len(Q)))))], "y": y, "p": draw(st.sampled_from(P_VALUES))}
+    return {"points": Q[list(draw(st.permutations(range(len(Q)))))], "y": y, "p": draw(option("p", P_VALUES))}
 
 
 @invariant(TOPIC, "kdtree.duplicates", statement="for Z = {j : ‖pⱼ − y‖_p = 0}: query(y, k=|Z|) = (0…0, Z) and query_ball_point(y, 0) = Z",
            why="Every copy of a point is at distance 0 from it and nothing else is (in float64, also a point whose distance to y underflows to 0).",
-           source=SOURCE, kind="exact",
+           source=SOURCE, draws={"p": None}, kind="exact",
            strategy=duplicate_cases(), max_examples=20)
 def duplicates(impl, data):
     P, y, p = data["points"], data["y"], data["p"]
@@ -242,13 +250,13 @@ def grid_cases(draw):
     a = draw(st.integers(*{1: (12, 40), 2: (4, 10), 3: (3, 5)}[D]), label="a")  # 12 ≤ a^D ≤ 125: the tree splits
     return {"a": a, "D": D, "perm": draw(st.permutations(range(a**D)), label="perm"),
             "centre": draw(hnp.arrays(np.int64, D, elements=st.integers(1, a - 2)), label="centre"),
-            "p": draw(st.sampled_from(P_VALUES), label="p")}
+            "p": draw(option("p", P_VALUES), label="p")}
 
 
 @invariant(TOPIC, "kdtree.grid_closed_form",
            statement="grid {0..a−1}^D, interior node c: |B_p(c, 1)| = 2D+1 (p < ∞), 3^D (p = ∞); B(c, 0) = {c}; d_(1..|B|) = (0, 1, …, 1)",
            why="Lattice neighbours at distance 1 are c ± e_j for finite p and every c + {−1, 0, 1}^D for p = ∞; all other nodes are farther. Massive exact ties on every split plane.",
-           source=SOURCE, kind="exact", strategy=grid_cases(), max_examples=20)
+           source=SOURCE, draws={"p": None}, kind="exact", strategy=grid_cases(), max_examples=20)
 def grid_closed_form(impl, data):
     a, D, c, p = data["a"], data["D"], data["centre"], data["p"]
     grid = np.stack(np.meshgrid(*[np.arange(a)] * D, indexing="ij"), axis=-1).reshape(-1, D)[list(data["perm"])]
@@ -270,7 +278,7 @@ def grid_closed_form(impl, data):
 @invariant(TOPIC, "kdtree.shapes",
            statement="x (D,): d, i scalar (k=1) or (k,); x (m, D): (m,) (k=1) or (m, k); i integer; balls: a list / m lists",
            why="scipy's output conventions: k = 1 drops the neighbour axis; one query point drops the query axis.",
-           source="scipy.spatial.cKDTree.query / query_ball_point documentation", kind="exact",
+           source="scipy.spatial.cKDTree.query / query_ball_point documentation", draws={"p": None}, kind="exact",
            strategy=st.builds(lambda c: {**c, "k": max(c["k"], 2)}, knn_cases()), max_examples=10)
 def shapes(impl, data):
     P, X, k, p = data["points"], data["x"], data["k"], data["p"]
@@ -289,12 +297,12 @@ def shapes(impl, data):
 
 
 # --------------------------------------------------------------------- bad input
-bad_cases = st.fixed_dictionaries({"points": clouds(max_n=4), "p": st.sampled_from(P_VALUES)})
+bad_cases = st.fixed_dictionaries({"points": clouds(max_n=4), "p": option("p", P_VALUES)})
 
 
 @invariant(TOPIC, "kdtree.rejects_nonfinite", statement="NaN or ±inf in points or x ⇒ ValueError naming points/data or x",
            why="A distance involving NaN is NaN and compares false both ways: results would be silently wrong.",
-           source="scipy.spatial.cKDTree documentation", kind="exact", strategy=bad_cases, max_examples=5)
+           source="scipy.spatial.cKDTree documentation", draws={"p": None}, category="validation", kind="exact", strategy=bad_cases, max_examples=5)
 def rejects_nonfinite(impl, data):
     P = data["points"]
     for bad in (np.nan, np.inf, -np.inf):
@@ -310,7 +318,7 @@ def rejects_nonfinite(impl, data):
 
 @invariant(TOPIC, "kdtree.rejects_wrong_dims", statement="points not 2-D, or x with last axis ≠ D ⇒ ValueError naming points/data or x",
            why="A mismatched query would broadcast against the data and return distances to the wrong thing.",
-           source="scipy.spatial.cKDTree documentation", kind="exact", strategy=bad_cases, max_examples=5)
+           source="scipy.spatial.cKDTree documentation", draws={"p": None}, category="validation", kind="exact", strategy=bad_cases, max_examples=5)
 def rejects_wrong_dims(impl, data):
     P = data["points"]
     expect_rejection(lambda: impl(P.ravel()), ("points", "data"), f"points of shape {P.ravel().shape}")
@@ -324,7 +332,7 @@ def rejects_wrong_dims(impl, data):
 
 @invariant(TOPIC, "kdtree.rejects_empty", statement="points of shape (0, D) or (n, 0) ⇒ ValueError naming points/data",
            why="A tree with no points (or no coordinates) has no nearest neighbour to return.",
-           source="this suite's contract (the issue's bad-input list)", kind="exact", strategy=bad_cases, max_examples=3)
+           source="this suite's contract (the issue's bad-input list)", draws={"p": None}, category="validation", kind="exact", strategy=bad_cases, max_examples=3)
 def rejects_empty(impl, data):
     P = data["points"]
     for E in (P[:0], P[:, :0]):
@@ -333,7 +341,7 @@ def rejects_empty(impl, data):
 
 @invariant(TOPIC, "kdtree.rejects_bad_k", statement="k ∉ {1, 2, …} (k = 0, k < 0, non-integer k) ⇒ ValueError naming k",
            why="The k nearest neighbours are defined for a positive integer k only.",
-           source="this suite's contract (the issue's bad-input list)", kind="exact", strategy=bad_cases, max_examples=3)
+           source="this suite's contract (the issue's bad-input list)", draws={"p": None}, category="validation", kind="exact", strategy=bad_cases, max_examples=3)
 def rejects_bad_k(impl, data):
     P = data["points"]
     tree = call(impl, P)
@@ -343,7 +351,7 @@ def rejects_bad_k(impl, data):
 
 @invariant(TOPIC, "kdtree.rejects_negative_r", statement="r < 0 (or NaN) ⇒ ValueError naming r",
            why="A ball of negative radius is meaningless; silently returning ∅ or |r|'s ball hides a caller's bug.",
-           source="this suite's contract (the issue's bad-input list)", kind="exact", strategy=bad_cases, max_examples=3)
+           source="this suite's contract (the issue's bad-input list)", draws={"p": None}, category="validation", kind="exact", strategy=bad_cases, max_examples=3)
 def rejects_negative_r(impl, data):
     P, p = data["points"], data["p"]
     tree = call(impl, P)
@@ -354,7 +362,7 @@ def rejects_negative_r(impl, data):
 
 @invariant(TOPIC, "kdtree.rejects_bad_p", statement="p < 1 or p = NaN ⇒ ValueError naming p",
            why="For p < 1, ‖·‖_p violates the triangle inequality; the kd-tree's pruning then proves nothing.",
-           source="scipy.spatial.cKDTree.query documentation", kind="exact", strategy=bad_cases, max_examples=3)
+           source="scipy.spatial.cKDTree.query documentation", draws={"p": None}, category="validation", kind="exact", strategy=bad_cases, max_examples=3)
 def rejects_bad_p(impl, data):
     P = data["points"]
     tree = call(impl, P)
@@ -372,9 +380,9 @@ def crosscheck_cases(draw):
 
 @crosscheck(TOPIC, "kdtree.crosscheck", statement="same k-NN distances; index sets and balls equal up to ties / rounding of r",
             why="Independent exact kd-trees must agree with each other (and with brute force) on every query.",
-            source="scipy cKDTree / KDTree, sklearn KDTree, reference.kdtree", tolerance=ROUND,
+            source="scipy cKDTree / KDTree, sklearn KDTree, reference.neighbors.kdtree", tolerance=ROUND, draws={"p": None},
             strategy=crosscheck_cases(), max_examples=20,
-            pairs=[("reference.kdtree:KDTree", "scipy.spatial:cKDTree"), ("scipy.spatial:cKDTree", "scipy.spatial:KDTree"),
+            pairs=[("reference.neighbors.kdtree:KDTree", "scipy.spatial:cKDTree"), ("scipy.spatial:cKDTree", "scipy.spatial:KDTree"),
                    ("scipy.spatial:cKDTree", "properties.adapters.sklearn_kdtree:SklearnKDTree")])
 def crosscheck_trees(impl_a, impl_b, data):
     P, X, k, p, r = data["points"], data["x"], data["k"], data["p"], data["r"]

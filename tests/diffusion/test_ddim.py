@@ -1,36 +1,12 @@
-"""DDIM: every invariant against the reference and diffusers, the cross-checks, the mutants, bad input."""
+"""DDIM, what is specific to the topic: the reference's own behaviour (η = 1 is DDPM, inversion, generators,
+dtypes, bad input).  Invariants × implementations, cross-checks and mutants run in tests/test_topics.py."""
 import pytest
 
 torch = pytest.importorskip("torch", reason="the diffusion topics need torch (install the 'diffusion' extra)")
 pytest.importorskip("diffusers", reason="the diffusers cross-checks need diffusers (install the 'diffusion' extra)")
 
-from properties.testing import parametrize_crosschecks, parametrize_with_invariants
-from reference.ddim import DDIMScheduler, ddim_sigma, invert, sample
-from reference.ddpm import DDPMScheduler, eps_from_x0
-from tests.zoo import assert_caught, assert_every_invariant_has_teeth, parametrize_mutants
-
-
-IMPLEMENTATIONS = ["reference.ddim:DDIMScheduler", "properties.adapters.diffusers_schedulers:DDIMScheduler",
-                   "properties.adapters.diffusers_schedulers:DDIMScheduler64"]
-
-
-@parametrize_with_invariants("ddim", IMPLEMENTATIONS)
-def test_invariant(impl, check):
-    check(impl)
-
-
-@parametrize_crosschecks("ddim")
-def test_crosscheck(crosscheck):
-    crosscheck()
-
-
-@parametrize_mutants("ddim")
-def test_mutant_is_caught(mutant):
-    assert_caught(mutant)
-
-
-def test_every_invariant_has_teeth():
-    assert_every_invariant_has_teeth("ddim")
+from reference.diffusion.ddim import DDIMScheduler, ddim_sigma, invert, sample
+from reference.diffusion.ddpm import DDPMScheduler, eps_from_x0
 
 
 # ------------------------------------------------------------------ the reference's own behaviour

@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 
 from properties.engine import (Implementation, Tolerance, Topic,
                                assert_close, assert_true, call, crosscheck, expect_array, invariant)
-from properties.diffusion_cases import (ADAPTERS, CHAIN64, FLOAT64, PREDICTIONS, SCHEDULE, SCHEDULES, SPACINGS, STEP,
+from properties.diffusion.schedulers import (ADAPTERS, CHAIN64, FLOAT64, PREDICTIONS, SCHEDULE, SCHEDULES, SPACINGS, STEP,
                                         TRAILING_BUG, VARIANCE, alpha_bar_of, arrays, assert_prediction_types_agree,
                                         check_spacings, config, delta_model, expect_value_error, model_output_for,
                                         prepared, schedule_kw, schedule_strategy, smooth_model, spacing_case,
-                                        step_outputs, step_scale, t64)
+                                        step_outputs, step_scale, t64, interim)
 
 NO_VALIDATION = ("diffusers does not validate its inputs: a NaN sample passes through, and a timestep outside the "
                  "schedule raises IndexError or silently wraps (alphas_cumprod[-1])")
@@ -44,14 +44,14 @@ TOPIC = Topic(
     name="ddpm",
     title="DDPM: schedules, forward process, posterior, ancestral sampling",
     contract=__doc__,
-    reference="reference.ddpm:DDPMScheduler",
+    reference="reference.diffusion.ddpm:DDPMScheduler",
     implementations=[
-        Implementation(f"{ADAPTERS}:DDPMScheduler", requires=("diffusers",), expected_failures={
+        Implementation(f"{ADAPTERS}:DDPMScheduler", requires=("diffusers",), expected=interim({
             "ddpm.timesteps_follow_spacing": TRAILING_BUG, "ddpm.rejects_bad_input": NO_VALIDATION,
-            "ddpm.delta_lands_on_x0": DDPM_FINAL_NOISE}),
-        Implementation(f"{ADAPTERS}:DDPMScheduler64", requires=("diffusers",), expected_failures={
+            "ddpm.delta_lands_on_x0": DDPM_FINAL_NOISE})),
+        Implementation(f"{ADAPTERS}:DDPMScheduler64", requires=("diffusers",), expected=interim({
             "ddpm.timesteps_follow_spacing": TRAILING_BUG, "ddpm.rejects_bad_input": NO_VALIDATION,
-            "ddpm.delta_lands_on_x0": DDPM_FINAL_NOISE}),
+            "ddpm.delta_lands_on_x0": DDPM_FINAL_NOISE})),
     ],
 )
 
@@ -267,7 +267,7 @@ def prediction_types_agree(impl, data):
     assert_prediction_types_agree(results, step_scale(ab[t], x_t, eps), f"t = {t}")
 
 
-@invariant(TOPIC, "ddpm.rejects_bad_input",
+@invariant(TOPIC, "ddpm.rejects_bad_input", category="validation",
            statement="S > T, a NaN sample, a timestep ∉ [0, T), add_noise at t ∉ [0, T) ⇒ ValueError naming the parameter",
            why="Each of these silently produces garbage otherwise (a wrapped index reads ᾱ_{T−1}; NaN propagates).",
            source="this project's contract (diffusers raises only for num_inference_steps > T)",
@@ -318,9 +318,9 @@ CLAMP = Tolerance(rtol=CHAIN64.rtol, atol=1e-8, reason=(
 @crosscheck(TOPIC, "ddpm.crosscheck.diffusers_float64",
             statement="reference = diffusers' DDPMScheduler (schedule overwritten in float64) over whole chains",
             why="Same update, same float64 schedule, same generator draws: any difference is a different formula.",
-            source="diffusers 0.42 DDPMScheduler.step vs reference.ddpm", tolerance=CHAIN64,
+            source="diffusers 0.42 DDPMScheduler.step vs reference.diffusion.ddpm", tolerance=CHAIN64,
             strategy=chain_crosscheck_case(), max_examples=12,
-            pairs=[("reference.ddpm:DDPMScheduler", f"{ADAPTERS}:DDPMScheduler64")])
+            pairs=[("reference.diffusion.ddpm:DDPMScheduler", f"{ADAPTERS}:DDPMScheduler64")])
 def crosscheck_diffusers_float64(impl_a, impl_b, data):
     xa, x0a, _ = run_chain(impl_a, data, smooth_model)
     xb, x0b, _ = run_chain(impl_b, data, smooth_model)
@@ -332,9 +332,9 @@ def crosscheck_diffusers_float64(impl_a, impl_b, data):
 @crosscheck(TOPIC, "ddpm.crosscheck.diffusers",
             statement="reference = diffusers' DDPMScheduler as shipped (float32 schedule): ᾱ, timesteps, every step",
             why="Two implementations of Ho et al.'s sampler; diffusers rounds its schedule to float32.",
-            source="diffusers 0.42 DDPMScheduler vs reference.ddpm", tolerance=STEP,
+            source="diffusers 0.42 DDPMScheduler vs reference.diffusion.ddpm", tolerance=STEP,
             strategy=chain_crosscheck_case(), max_examples=12,
-            pairs=[("reference.ddpm:DDPMScheduler", f"{ADAPTERS}:DDPMScheduler")])
+            pairs=[("reference.diffusion.ddpm:DDPMScheduler", f"{ADAPTERS}:DDPMScheduler")])
 def crosscheck_diffusers(impl_a, impl_b, data):
     T, S = data["T"], data["S"]
     kw = dict(schedule_kw(data["schedule"]), variance_type=data["variance_type"], prediction_type=data["prediction_type"], timestep_spacing=data["spacing"])

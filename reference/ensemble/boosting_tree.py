@@ -1,4 +1,4 @@
-"""Exact greedy tree growth for second-order boosting (the tree half of ``reference.boosting``).
+"""Exact greedy tree growth for second-order boosting (the tree half of ``reference.ensemble.boosting``).
 
 Chen & Guestrin, "XGBoost: A Scalable Tree Boosting System", KDD 2016:
 Algorithm 1 (exact greedy split finding over sorted feature values) and

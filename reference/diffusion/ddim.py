@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from reference.ddpm import (SchedulerAPI, SchedulerOutput, alpha_bar_from_betas, check_finite, check_step_inputs,
+from reference.diffusion.ddpm import (SchedulerAPI, SchedulerOutput, alpha_bar_from_betas, check_finite, check_step_inputs,
                             check_timestep, scheduler_betas, step_noise, to_x0_and_eps)
 
 

@@ -44,9 +44,9 @@ import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from properties.engine import (Implementation, Tolerance, Topic, assert_close, assert_leq, assert_true, call,
+from properties.engine import (Axis, Expected, Implementation, Tolerance, Topic, assert_close, assert_leq, assert_true, call,
                                crosscheck, expect_array, invariant)
-from properties.boosting_fit import (SPLIT_EPS, Fit, boosting_data, bound, leaf_tol, near_tie, near_tie_counts,
+from properties.ensemble.fitting import (SPLIT_EPS, Fit, boosting_data, bound, leaf_tol, near_tie, near_tie_counts,
                                      node_stats, nodes_by_id, walk)
 from properties.oracles import boosting as ob
 
@@ -58,17 +58,23 @@ TOPIC = Topic(
     name="boosting",
     title="XGBoost-style second-order gradient boosting (exact greedy)",
     contract=__doc__,
-    reference="reference.boosting:BoostingRegressor",
+    reference="reference.ensemble.boosting:BoostingRegressor",
     implementations=[
-        Implementation("reference.boosting:BoostingClassifier", note="reference"),
+        Implementation("reference.ensemble.boosting:BoostingClassifier", note="reference"),
+        Implementation('reference.ensemble.boosting:BoostingRegressor(precision="float32")', precision="float32",
+                       note="the reference in xgboost's float32 arithmetic"),
         Implementation("properties.adapters.xgb:XGBRegressorExact", requires=("xgboost",),
-                       expected_failures={"boosting.base_score_default_is_mean": XGB_ZERO_ROUNDS}),
+                       expected=(Expected("boosting.base_score_default_is_mean", XGB_ZERO_ROUNDS,
+                                          where="every example (not yet narrowed)", when=lambda d: True),)),
         Implementation("properties.adapters.xgb:XGBClassifierExact", requires=("xgboost",),
-                       expected_failures={"boosting.base_score_default_is_mean": XGB_ZERO_ROUNDS}),
+                       expected=(Expected("boosting.base_score_default_is_mean", XGB_ZERO_ROUNDS,
+                                          where="every example (not yet narrowed)", when=lambda d: True),)),
     ],
-    capabilities={"trees": lambda impl: hasattr(impl, "get_trees"),
-                  "classifier": lambda impl: hasattr(impl, "predict_proba"),
-                  "regressor": lambda impl: not hasattr(impl, "predict_proba")},
+    axes=(Axis("operations", ("trees",), "tree access: get_trees() in the contract's node format",
+               detect=lambda impl: ["trees"] if callable(getattr(impl, "get_trees", None)) else []),
+          Axis("estimator", ("regressor", "classifier"), "a regressor (objective parameter) or a binary logistic "
+               "classifier (predict_proba)",
+               detect=lambda impl: ["classifier"] if hasattr(impl, "predict_proba") else ["regressor"])),
 )
 
 SOURCE = "Chen & Guestrin, XGBoost: A Scalable Tree Boosting System (KDD 2016), §2.2–3.4"
@@ -86,7 +92,7 @@ ROUNDOFF = Tolerance(rtol=2.0**-22, atol=0, reason="computed per example: the fi
                "w* = −G/(H+λ); shrinkage scales the new tree by η.  G and H are recomputed here from the labels "
                "and the margins of the previous rounds' trees.",
            source=SOURCE + ", eq. (5); Friedman (2001) §5 (shrinkage)", kind="tolerance", tolerance=ROUNDOFF,
-           strategy=boosting_data(), max_examples=20, requires=("trees",))
+           strategy=boosting_data(), max_examples=20, requires={"operations": ("trees",)})
 def leaf_value_is_newton_step(impl, data):
     fit = Fit(impl, data)
     eta, lam, mcw = fit.params["learning_rate"], fit.params["reg_lambda"], fit.params["min_child_weight"]
@@ -111,7 +117,7 @@ def leaf_value_is_newton_step(impl, data):
            why="The gain of a split is the reduction of the second-order objective (eq. 7); xgboost reports it "
                "without the ½ and the γ.  The cover is the hessian sum of the node's rows.",
            source=SOURCE + ", eq. (7)", kind="tolerance", tolerance=ROUNDOFF, strategy=boosting_data(), max_examples=15,
-           requires=("trees",))
+           requires={"operations": ("trees",)})
 def gain_and_cover_formula(impl, data):
     fit = Fit(impl, data)
     lam, gamma = fit.params["reg_lambda"], fit.params["gamma"]
@@ -141,7 +147,7 @@ def gain_and_cover_formula(impl, data):
            source=SOURCE + ", §2.2 and eq. (7); xgboost parameter docs (min_child_weight)", kind="tolerance",
            tolerance=ROUNDOFF, strategy=boosting_data(objectives=(ob.SQUARED, ob.LOGISTIC, ob.LOGISTIC),
                                                       min_child_weights=(0.5, 1.0, 2.0)),
-           max_examples=25, requires=("trees",))
+           max_examples=25, requires={"operations": ("trees",)})
 def min_child_weight_respected(impl, data):
     fit = Fit(impl, data)
     lam, mcw = fit.params["reg_lambda"], fit.params["min_child_weight"]
@@ -165,7 +171,7 @@ def min_child_weight_respected(impl, data):
            source=SOURCE + ", eq. (7); xgboost parameter docs (gamma, min_split_loss)", kind="tolerance",
            tolerance=ROUNDOFF, strategy=boosting_data(objectives=(ob.SQUARED, ob.SQUARED, ob.LOGISTIC),
                                                       gammas=(0.5, 1.0, 3.0, 10.0, 30.0)),
-           max_examples=25, requires=("trees",))
+           max_examples=25, requires={"operations": ("trees",)})
 def gamma_pruning(impl, data):
     fit = Fit(impl, data)
     gamma = fit.params["gamma"]
@@ -187,7 +193,7 @@ def gamma_pruning(impl, data):
                "directions for missing values, and keeps the best.  A node left unsplit (not at max depth) had no "
                "candidate with gain above γ (or 1e-6).",
            source=SOURCE + ", Algorithm 1 and Algorithm 3", kind="tolerance", tolerance=ROUNDOFF,
-           strategy=boosting_data(always_missing=True), max_examples=25, requires=("trees",))
+           strategy=boosting_data(always_missing=True), max_examples=40, requires={"operations": ("trees",)})
 def exact_greedy_optimal(impl, data):
     fit = Fit(impl, data)
     lam, mcw = fit.params["reg_lambda"], fit.params["min_child_weight"]
@@ -218,7 +224,7 @@ def exact_greedy_optimal(impl, data):
            statement="predict(X, output_margin=True) = link(base_score_) + Σ_t f_t(x), f_t routed by x < threshold",
            why="The model is its base margin plus the sum of its trees' leaf outputs (additive training, eq. 1).",
            source=SOURCE + ", eq. (1)", kind="tolerance", tolerance=ROUNDOFF, strategy=boosting_data(), max_examples=15,
-           requires=("trees",))
+           requires={"operations": ("trees",)})
 def predict_matches_trees(impl, data):
     fit = Fit(impl, data)
     X = np.vstack([fit.X, data["X_new"]])
@@ -236,7 +242,7 @@ def predict_matches_trees(impl, data):
                "Σ_j G_j²/(H_j+λ)·(η²/2 − η) ≤ 0 for 0 ≤ η ≤ 2 (γ = 0: a leaf costs nothing).",
            source=SOURCE + ", eq. (2)–(6)", kind="tolerance", tolerance=ROUNDOFF,
            strategy=boosting_data(objectives=(ob.SQUARED,), rounds=(2, 4), gammas=(0.0,)), max_examples=15,
-           requires=("trees", "regressor"))
+           requires={"operations": ("trees",), "estimator": ("regressor",)})
 def objective_never_increases(impl, data):
     fit = Fit(impl, data, objective=ob.SQUARED)
     lam = fit.params["reg_lambda"]
@@ -355,7 +361,7 @@ def permuted(draw):
            why="G, H, the candidate thresholds and the gains are symmetric functions of the rows.  Examples whose "
                "fit hinges on a near-tie (reported as skipped_near_ties) are skipped: there round-off may legitimately pick either.",
            source=SOURCE + ", §2–3", kind="metamorphic", tolerance=ROUNDOFF, strategy=permuted(), max_examples=15,
-           requires=("trees",))
+           requires={"operations": ("trees",)})
 def row_permutation_invariance(impl, data):
     a = Fit(impl, data)
     tie = near_tie(a)
@@ -402,7 +408,7 @@ def monotone_feature_transform(impl, triple):
            source=SOURCE + ", eq. (5) and (7)", kind="metamorphic", tolerance=ROUNDOFF,
            strategy=st.tuples(boosting_data(objectives=(ob.SQUARED,), generic=True),
                               st.sampled_from([0.25, 0.5, 2.0, 4.0, 3.0, 10.0])),
-           max_examples=15, requires=("trees", "regressor"))
+           max_examples=15, requires={"operations": ("trees",), "estimator": ("regressor",)})
 def target_scaling(impl, pair):
     data, c = pair
     a = Fit(impl, data, objective=ob.SQUARED)
@@ -449,8 +455,8 @@ def logistic_probabilities(impl, data):
 # ---------------------------------------------------------------------------------------------
 # cross-check against xgboost
 # ---------------------------------------------------------------------------------------------
-PAIRS = [("reference.boosting:BoostingRegressor", "properties.adapters.xgb:XGBRegressorExact"),
-         ("reference.boosting:BoostingClassifier", "properties.adapters.xgb:XGBClassifierExact")]
+PAIRS = [("reference.ensemble.boosting:BoostingRegressor", "properties.adapters.xgb:XGBRegressorExact"),
+         ("reference.ensemble.boosting:BoostingClassifier", "properties.adapters.xgb:XGBClassifierExact")]
 
 
 def _same_tree(ta: list[dict], tb: list[dict], where: str) -> int:
@@ -472,7 +478,7 @@ def _same_tree(ta: list[dict], tb: list[dict], where: str) -> int:
             why="Both run Algorithms 1 and 3 with the same conventions; the reference's float32 mode repeats "
                 "xgboost's arithmetic step for step, so no near-tie can separate them.  The check reports what it "
                 "compared (fits, trees, nodes, margins), summed over the examples.",
-            source="xgboost 3.2 tree_method='exact' (updaters grow_colmaker, prune) vs reference.boosting",
+            source="xgboost 3.2 tree_method='exact' (updaters grow_colmaker, prune) vs reference.ensemble.boosting",
             tolerance=Tolerance(reason="bit-exact: the same float32 operations in the same order"),
             strategy=boosting_data(max_rows=40, max_cols=4, rounds=(1, 4), depths=(1, 4)), max_examples=40, pairs=PAIRS)
 def crosscheck_xgboost(impl_a, impl_b, data):

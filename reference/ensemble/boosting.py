@@ -45,7 +45,7 @@ import numbers
 
 import numpy as np
 
-from reference.boosting_tree import apply, grow, leaf_value, midpoint, presort, prune
+from reference.ensemble.boosting_tree import apply, grow, leaf_value, midpoint, presort, prune
 
 OBJECTIVES = ("reg:squarederror", "binary:logistic")
 
