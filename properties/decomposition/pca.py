@@ -86,12 +86,17 @@ def fitted(impl, X, k):
     return est
 
 
-def attributes(est, X, k):
-    d = X.shape[1]
-    W = expect_array(est.components_, shape=(k, d), name="components_")
-    lam = expect_array(est.explained_variance_, shape=(k,), name="explained_variance_")
-    mean = expect_array(est.mean_, shape=(d,), name="mean_")
-    return W, lam, mean
+# each fitted attribute is read where a check needs it, so a missing one fails only the checks that use it
+def components(est, X, k):
+    return expect_array(est.components_, shape=(k, X.shape[1]), name="components_")
+
+
+def variances(est, k):
+    return expect_array(est.explained_variance_, shape=(k,), name="explained_variance_")
+
+
+def mean_of(est, X):
+    return expect_array(est.mean_, shape=(X.shape[1],), name="mean_")
 
 
 def ratio(est, k):
@@ -108,7 +113,7 @@ def transform(est, X, k):
            source=SOURCE, kind="tolerance", tolerance=ORTHONORMAL, strategy=fit_data(), max_examples=25)
 def components_orthonormal(impl, data):
     X, k = data["X"], data["k"]
-    W, *_ = attributes(fitted(impl, X, k), X, k)
+    W = components(fitted(impl, X, k), X, k)
     assert_close(W @ W.T, np.eye(k), what="W Wᵀ")
 
 
@@ -117,8 +122,7 @@ def components_orthonormal(impl, data):
            source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=25)
 def variance_sorted(impl, data):
     X, k = data["X"], data["k"]
-    _, lam, _ = attributes(fitted(impl, X, k), X, k)
-    lam = lam / unit(X) ** 2
+    lam = variances(fitted(impl, X, k), k) / unit(X) ** 2
     for j in range(k - 1):
         assert_leq(lam[j + 1], lam[j], what=f"λ_{j + 2} ≤ λ_{j + 1} (units of s²)")
     assert_leq(0.0, lam[-1], what=f"λ_{k} ≥ 0 (units of s²)")
@@ -130,7 +134,7 @@ def variance_sorted(impl, data):
            source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=30)
 def variance_is_top_eigenvalues(impl, data):
     X, k = data["X"], data["k"]
-    _, lam, _ = attributes(fitted(impl, X, k), X, k)
+    lam = variances(fitted(impl, X, k), k)
     s2 = unit(X) ** 2
     assert_close(lam / s2, covariance_spectrum(X)[:k] / s2, what="explained_variance_ / s²")
 
@@ -155,7 +159,7 @@ def ratio_of_total_variance(impl, data):
            source=SOURCE, kind="tolerance", tolerance=ROUNDOFF, strategy=fit_data(), max_examples=15)
 def mean_is_column_mean(impl, data):
     X, k = data["X"], data["k"]
-    _, _, mean = attributes(fitted(impl, X, k), X, k)
+    mean = mean_of(fitted(impl, X, k), X)
     s = unit(X)
     assert_close(mean / s, X.mean(axis=0) / s, what="mean_ / s")
 
@@ -212,7 +216,7 @@ def transform_is_affine_projection(impl, pair):
     X, k = data["X"], data["k"]
     Y = Y[:, : X.shape[1]] * unit(X)
     est = fitted(impl, X, k)
-    W, _, mean = attributes(est, X, k)
+    W, mean = components(est, X, k), mean_of(est, X)
     Z = expect_array(call(est.transform, Y), shape=(Y.shape[0], k), name="transform(Y)")
     s = max(unit(X), float(np.abs(Y).max(initial=0.0)), float(np.abs(mean).max(initial=0.0)))
     assert_close(Z / s, (Y - mean) @ W.T / s, what="transform(Y) / s")
@@ -220,13 +224,13 @@ def transform_is_affine_projection(impl, pair):
 
 def _same_fit(est_a, est_b, X, k, *, variance_factor: float, rotation: np.ndarray | None, what: str):
     """Spectra equal (after the factor) and — where the subspace is determined — projectors equal."""
-    Wa, la, _ = attributes(est_a, X, k)
-    Wb, lb, _ = attributes(est_b, X, k)
+    la, lb = variances(est_a, k), variances(est_b, k)
     s2 = unit(X) ** 2
     assert_close(lb / (s2 * variance_factor), la / s2, what=f"{what}: explained_variance_")
     if supports("operations", "explained_variance_ratio_"):
         assert_close(ratio(est_b, k), ratio(est_a, k), what=f"{what}: explained_variance_ratio_")
     if top_k_is_determined(covariance_spectrum(X), k):
+        Wa, Wb = components(est_a, X, k), components(est_b, X, k)
         expected = projector(Wa) if rotation is None else rotation @ projector(Wa) @ rotation.T
         assert_close(projector(Wb), expected, tol="subspace", what=f"{what}: projector onto the principal subspace")
 
@@ -317,7 +321,7 @@ def with_directions(draw):
            strategy=with_directions(), max_examples=25)
 def first_component_maximises_variance(impl, data):
     X, k, U = data["X"], data["k"], data["U"]
-    W, *_ = attributes(fitted(impl, X, k), X, k)
+    W = components(fitted(impl, X, k), X, k)
     C = sample_covariance(X) / unit(X) ** 2
     w = W[0]
     best = float(w @ C @ w)
@@ -339,7 +343,7 @@ def deterministic(impl, data):
 
     def run():
         est = fitted(impl, X, k)
-        return (*attributes(est, X, k), transform(est, X, k))
+        return components(est, X, k), variances(est, k), mean_of(est, X), transform(est, X, k)
 
     assert_deterministic(run, what="fit(X)")
 
@@ -356,10 +360,10 @@ def crosscheck_sklearn(impl_a, impl_b, data):
     a, b = fitted(impl_a, X, k), fitted(impl_b, X, k)
     _same_fit(a, b, X, k, variance_factor=1.0, rotation=None, what="reference vs library")
     s = unit(X)
-    assert_close(attributes(b, X, k)[2] / s, attributes(a, X, k)[2] / s, what="mean_ / s")
+    assert_close(mean_of(b, X) / s, mean_of(a, X) / s, what="mean_ / s")
     lam = covariance_spectrum(X)
     # Individual axes are defined up to sign only where each λ_j is simple.
     simple = [j for j in range(k) if top_k_is_determined(lam, j + 1) and (j == 0 or top_k_is_determined(lam, j))]
     for j in simple:
-        wa, wb = attributes(a, X, k)[0][j], attributes(b, X, k)[0][j]
+        wa, wb = components(a, X, k)[j], components(b, X, k)[j]
         assert_close(abs(float(wa @ wb)), 1.0, tol="subspace", what=f"|⟨w_{j + 1}^ref, w_{j + 1}^lib⟩|")

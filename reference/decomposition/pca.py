@@ -84,11 +84,13 @@ class PCA:
         if self.method not in ("svd", "eigh"):
             raise ValueError(f"method must be 'svd' or 'eigh', got {self.method!r}")
 
-        Xc, self.mean_ = centre(X)
-        lam, V = svd_spectrum(Xc) if self.method == "svd" else eigh_spectrum(Xc)
-        if not (np.isfinite(Xc).all() and np.isfinite(lam).all() and np.isfinite(V).all()):
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                Xc, self.mean_ = centre(X)
+                lam, V = svd_spectrum(Xc) if self.method == "svd" else eigh_spectrum(Xc)
+        except FloatingPointError:
             raise ValueError(f"X is too large for float64: its covariance overflows (max |X| = "
-                             f"{np.abs(X).max():.3g}); rescale X")
+                             f"{np.abs(X).max():.3g}); rescale X") from None
         # round-off can make a zero eigenvalue slightly negative; a variance is ≥ 0
         lam = np.clip(lam, 0.0, None)
         # W = V[:, :k]ᵀ  (rows are the principal axes)

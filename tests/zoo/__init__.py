@@ -9,6 +9,7 @@ invariant that catches each mutant (the whole suite against it), marking the dec
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -136,7 +137,7 @@ def documented_catches(markdown: str) -> dict[str, set[str]]:
         elif line.startswith("| `") and topic:
             cells = line.split(" | ")
             name = cells[0].strip("| `")
-            out[f"{topic}:{name}"] = set(__import__("re").findall(r"`([a-z_]+\.[a-z0-9_.]+)`", cells[-1]))
+            out[f"{topic}:{name}"] = set(re.findall(r"`([a-z_]+\.[a-z0-9_.]+)`", cells[-1]))
     return out
 
 
