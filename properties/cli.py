@@ -16,15 +16,17 @@ from .engine.catalogue import catalogue_markdown
 from .engine.loading import ImplementationNotFound, load
 from .engine.records import CATEGORIES
 from .engine.registry import TopicUnavailable, get_topic, topic_names
-from .engine.runner import BAD, EXAMPLE_TIMEOUT, HANG_FOLLOWUP, run_topic, topic_support
+from .engine.runner import ADAPTIVE_FLOOR, BAD, EXAMPLE_TIMEOUT, HANG_FOLLOWUP, run_topic, topic_support
 from .engine.support import SupportError, parse_flags, read_file
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-TIME_RULE = (f"Time limits: each example may take --timeout seconds (default {EXAMPLE_TIMEOUT:g}); once the "
-             f"implementation has hung, every later example gets at most {HANG_FOLLOWUP:g} s; an invariant stops "
-             f"after its own limit (120 s unless its record says otherwise).  A hang is reported as 'timeout' and "
-             f"the run goes on, so a hanging implementation is reported in about a minute.")
+TIME_RULE = (f"Time limits: an example may take --timeout seconds (default {EXAMPLE_TIMEOUT:g}) until the "
+             f"implementation's speed is known, then 100x the median time of its examples so far (at least "
+             f"{ADAPTIVE_FLOOR:g} s, at most --timeout); once the implementation has hung, every later example gets at "
+             f"most {HANG_FOLLOWUP:g} s; an invariant stops after its own limit (120 s unless its record says "
+             f"otherwise).  A hang is reported as 'timeout' and the run goes on, so a hanging implementation is "
+             f"reported in well under a minute.")
 SUPPORT_HELP = ("Declared support: --support AXIS=V1[,V2…] (repeatable; e.g. --support p=2 --support "
                 "operations=knn --support precision=float64) or --support-file FILE (a TOML [support] table, as "
                 "`invariants probe` prints).  Undeclared axes mean the whole contract; an undeclared precision is "

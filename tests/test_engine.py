@@ -140,6 +140,19 @@ def test_hang_is_a_timeout_and_later_examples_get_a_short_limit():
     assert time.perf_counter() - started < 3
 
 
+def test_the_per_example_limit_adapts_to_the_implementations_speed():
+    policy = HangPolicy()
+    assert policy.limit() == 30.0                 # nothing known yet
+    for _ in range(9):
+        policy.record(0.01)
+    assert policy.limit() == 5.0                  # 100 × 10 ms, but never below the floor
+    for _ in range(20):
+        policy.record(1.0)
+    assert policy.limit() == 30.0                 # slow but working code keeps its time (100 × 1 s, capped)
+    policy.hung = True
+    assert policy.limit() == 2.0
+
+
 def test_the_invariant_limit_still_bounds_a_slow_run():
     class Slow:
         def double(self, x):
@@ -400,7 +413,7 @@ def test_what_is_drawn_does_not_depend_on_which_modules_are_loaded(tmp_path, mon
 
 
 def test_profiles_scale_examples():
-    assert run(Good, profile="thorough").examples_run == 400
+    assert run(Good, profile="thorough", timeout=120).examples_run == 400
     assert run(Good, max_examples=3).examples_run == 3
 
 

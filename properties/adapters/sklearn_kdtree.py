@@ -13,8 +13,9 @@ What the adapter changes, and nothing else:
 - ``query_ball_point`` is ``query_radius``: a list for one point, an object array of
   index lists for (m, D).
 Input validation is sklearn's own (k = 0 gives an empty result, a negative radius an
-empty set, p < 1 a non-metric tree): those differences are recorded as expected
-failures in ``properties/kdtree.py``, not hidden here.
+empty set, p = 0.5 a non-metric tree, and its messages name no parameter): those
+differences are recorded, case by case, as narrow expected failures in
+``properties/neighbors/kdtree_libraries.py``, not hidden here.
 """
 import math
 import numbers

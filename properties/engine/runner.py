@@ -4,11 +4,12 @@ A misbehaving implementation is a result, not a crash: exceptions, NaN/inf, wron
 mutated inputs, a missing part of the contract and hangs all become a failed :class:`Result` with a
 reason, the shrunk falsifying example and one command that reproduces exactly that failure.
 
-Time limits (stated in ``invariants check --help``): every example may take at most
-``example_timeout`` seconds (30 by default); once an implementation has hung, each later example of the
-same run gets at most ``HANG_FOLLOWUP`` seconds (5); an invariant stops after its own limit (120 s unless
-its record says otherwise).  So a hanging implementation is reported in about a minute, not in one
-full limit per invariant.
+Time limits (stated in ``invariants check --help``): an example may take at most ``EXAMPLE_TIMEOUT`` seconds
+(30) while nothing is known of the implementation's speed; once examples have run, at most 100× the median time
+of its examples so far, clamped to [``ADAPTIVE_FLOOR``, ``EXAMPLE_TIMEOUT``] = [5 s, 30 s]; once it has hung,
+``HANG_FOLLOWUP`` (2 s) per example for the rest of the run; and an invariant stops after its own limit (120 s
+unless its record says otherwise).  So a hanging implementation is reported in well under a minute, not in one
+full limit per invariant, while slow but working code keeps its time.
 """
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ BAD = frozenset({"failed", "error", "timeout", "xpass"})
 #: statuses that are the suite's own problem (a broken check or strategy, a stale record), not the implementation's
 OURS = frozenset({"error", "xpass"})
 EXAMPLE_TIMEOUT = 30.0
-HANG_FOLLOWUP = 5.0
+ADAPTIVE_FLOOR = 5.0
+ADAPTIVE_FACTOR = 100.0
+HANG_FOLLOWUP = 2.0
 
 
 @dataclass
@@ -83,9 +86,19 @@ class HangPolicy:
     example_timeout: float = EXAMPLE_TIMEOUT
     after_hang: float = HANG_FOLLOWUP
     hung: bool = False
+    durations: list = field(default_factory=list)
+
+    def record(self, seconds: float) -> None:
+        self.durations.append(seconds)
+        del self.durations[:-200]      # the recent past is what predicts the next example
 
     def limit(self) -> float:
-        return min(self.example_timeout, self.after_hang) if self.hung else self.example_timeout
+        if self.hung:
+            return min(self.example_timeout, self.after_hang)
+        if not self.durations:
+            return self.example_timeout
+        median = sorted(self.durations)[len(self.durations) // 2]
+        return min(self.example_timeout, max(ADAPTIVE_FLOOR, ADAPTIVE_FACTOR * median))
 
 
 @contextlib.contextmanager
@@ -208,6 +221,7 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
             per_example = hangs.limit()
             alarm = (_alarm(per_example, f"no result within {per_example:g} s for one example") if per_example <= remaining
                      else _alarm(remaining, f"no verdict within {limit:g} s (the invariant's limit)"))
+            began = time.perf_counter()
             with activated(ctx), alarm:
                 try:
                     stats = inv.check(*impls, data)
@@ -216,6 +230,8 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
                     if failure is None:
                         raise
                     raise failure from exc
+                finally:
+                    hangs.record(time.perf_counter() - began)
         except CheckTimeout:
             state["last_failed"] = data
             raise
@@ -279,8 +295,12 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
         elif hits:
             e, message, example = state["first_hit"]
             result.status = "xfail"
-            result.reason = (f"expected failure — {e.reason}\n(only where {e.where}: {hits} example(s) there failed "
-                             f"as recorded; every other example passed)\n(observed: {message})")
+            result.reason = (f"expected failure — {e.reason}\n(only where {e.where}: {state['hits'][e]} example(s) "
+                             f"there failed as recorded; every other example passed)\n(observed: {message})")
+            for other, count in state["hits"].items():
+                if other is not e:
+                    result.reason += (f"\n(also expected — {other.reason}: only where {other.where}, {count} "
+                                      f"example(s) failed as recorded)")
             result.example = example
         elif inv.min_compared and state["stats"]:
             compared = state["stats"].get("compared", 0)

@@ -16,6 +16,7 @@ the values the invariant draws.  What is left out is listed as not covered, neve
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,15 +221,20 @@ def resolve(axes: Sequence[Axis], impl: Any, *, registry: Mapping[str, Any] | No
 def option(axis: str, default: Sequence | None = None) -> st.SearchStrategy:
     """Draw a value of ``axis`` from the example's domain (declared support ∩ what the invariant draws).
 
-    ``default`` is the domain outside an invariant run (a strategy used directly in a test)."""
+    ``default`` is the domain outside an invariant run (a strategy used directly in a test).  Strategies are
+    pure, so one is built per (axis, default) and reused."""
+    return _option(axis, None if default is None else tuple(default))
 
+
+@functools.lru_cache(maxsize=None)
+def _option(axis: str, default: tuple | None) -> st.SearchStrategy:
     @st.composite
     def draw_option(draw):
         ctx = current()
         if ctx is None:
             if default is None:
                 raise RuntimeError(f"option({axis!r}) drawn outside an invariant run without a default domain")
-            values = tuple(default)
+            values = default
         else:
             if axis not in ctx.domains:
                 raise RuntimeError(f"{ctx.invariant} draws option {axis!r} but its record does not declare it "

@@ -55,13 +55,14 @@ def _check_k(k):
 
 
 def _check_p(p):
-    if not isinstance(p, numbers.Real) or not p >= 1:  # `not >=` also rejects NaN
+    # bool is an Integral in Python, but p=True is a caller's mistake, not the exponent 1
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p >= 1:  # `not >=` also rejects NaN
         raise ValueError(f"p must be a number >= 1 (or inf), got {p!r}")
     return float(p)
 
 
 def _check_r(r):
-    if not isinstance(r, numbers.Real) or not r >= 0:
+    if isinstance(r, bool) or not isinstance(r, numbers.Real) or not r >= 0:
         raise ValueError(f"r must be a number >= 0, got {r!r}")
     return float(r)
 
@@ -155,10 +156,16 @@ def split_sliding_midpoint(points, idx, lo, hi):
     return dim, split, idx[left], idx[~left]
 
 
-def build(points, leafsize, rule):
+def bounding_box(points):
+    """The root cell [lo, hi]: per coordinate, the smallest and largest value over the points."""
+    return points.min(axis=0), points.max(axis=0)
+
+
+def build(points, leafsize, rule, cell):
     """Iterative (no recursion limit): a stack of (node, point indices, cell lo, cell hi)."""
     root_node = Node()
-    stack = [(root_node, np.arange(len(points)), points.min(axis=0), points.max(axis=0))]
+    lo, hi = cell
+    stack = [(root_node, np.arange(len(points)), lo, hi)]
     while stack:
         node, idx, lo, hi = stack.pop()
         cut = rule(points, idx, lo, hi) if len(idx) > leafsize else None
@@ -176,9 +183,12 @@ def build(points, leafsize, rule):
 
 # ---------------------------------------------------------------------- trees
 class KDTree:
-    # input checks, as methods so that a subclass can replace one
+    #: the working precision: every distance is computed in float64
+    precision = "float64"
+    # input checks and the root cell, as methods so that a subclass can replace one
     _check_points, _check_x = staticmethod(_check_points), staticmethod(_check_x)
     _check_k, _check_p, _check_r = staticmethod(_check_k), staticmethod(_check_p), staticmethod(_check_r)
+    _bounding_box = staticmethod(bounding_box)
 
     def __init__(self, points, leafsize=10, split="median"):
         self.data = self._check_points(points)
@@ -189,7 +199,7 @@ class KDTree:
             raise ValueError(f"split must be one of {SPLIT_RULES}, got {split!r}")
         rule = split_median if split == "median" else split_sliding_midpoint
         self.leafsize, self.split = int(leafsize), split
-        self.root = build(self.data, self.leafsize, rule)
+        self.root = build(self.data, self.leafsize, rule, self._bounding_box(self.data))
         self.last_query_visits = np.zeros(0, dtype=np.intp)
 
     # ------------------------------------------------------------------ kNN

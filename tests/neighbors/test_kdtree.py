@@ -1,30 +1,16 @@
-"""kd-trees: every invariant against the reference, scipy's two trees and sklearn's (adapter),
-the cross-checks, the mutants, and the reference's own contract (bad input, no mutation, visits)."""
+"""kd-trees, what is specific to the topic: the reference's own contract (bad input, no mutation, visit counts,
+degenerate data, the sliding-midpoint rule, more dimensions than points), the oracle and the sklearn adapter.
+Invariants × implementations (every split rule and leaf size registered), the cross-checks and the mutants run
+in tests/test_topics.py; real-code scenarios in test_kdtree_real_code.py."""
 import math
 
 import numpy as np
 import pytest
 
 from properties.adapters.sklearn_kdtree import SklearnKDTree
+from properties.engine import ImplementationFailure, check_example, find_invariant
 from properties.oracles.neighbors import ball_exact_integer, knn_distances, minkowski_distances
-from properties.testing import parametrize_with_invariants
 from reference.neighbors.kdtree import KDTree
-SEARCH = ["kdtree.knn_distances", "kdtree.knn_indices", "kdtree.range_exact", "kdtree.range_inclusive",
-          "kdtree.duplicates", "kdtree.grid_closed_form"]
-
-
-def sliding_midpoint_leaf1(points):
-    return KDTree(points, leafsize=1, split="sliding_midpoint")
-
-
-def median_leaf2(points):
-    return KDTree(points, leafsize=2, split="median")
-
-
-@parametrize_with_invariants("kdtree", [sliding_midpoint_leaf1, median_leaf2], only=SEARCH)
-def test_deep_trees(impl, check):
-    """Tiny leaves make every query backtrack through many planes; both split rules."""
-    check(impl)
 
 
 # ------------------------------------------------------------- reference contract
@@ -50,6 +36,9 @@ def test_bad_points_name_the_parameter(bad, param):
     (lambda t: t.query(P[0], k=True), "k must be"),
     (lambda t: t.query(P[0], p=0.5), "p must be a number >= 1"),
     (lambda t: t.query(P[0], p=math.nan), "p must be"),
+    (lambda t: t.query(P[0], p=True), "p must be a number >= 1 \\(or inf\\), got True"),  # bool is not a number here
+    (lambda t: t.query_ball_point(P[0], 1.0, p=True), "p must be .*got True"),
+    (lambda t: t.query_ball_point(P[0], True), "r must be a number >= 0, got True"),
     (lambda t: t.query(np.ones(2)), r"x must have shape \(3,\)"),
     (lambda t: t.query(np.ones((2, 4))), "x must have shape"),
     (lambda t: t.query(np.array([np.nan, 0, 0])), "x must be finite"),
@@ -135,3 +124,32 @@ def test_sklearn_adapter_pads_like_scipy():
             ds, is_ = cKDTree(P).query(x, k=k, p=1)
             np.testing.assert_array_equal(d, ds)
             np.testing.assert_array_equal(i, is_)
+
+
+@pytest.mark.parametrize("split", ["median", "sliding_midpoint"])
+def test_more_dimensions_than_points(split):
+    """Review finding 8.15: 11 points in 12-D, the widest coordinate last, so the root splits on coordinate 11 ≥ n.
+    The reference answers exactly; a bounding box taken along the wrong axis (one value per point) fails there."""
+    from tests.zoo.kdtree import BoundingBoxWrongAxis
+
+    Q = np.random.default_rng(3).random((11, 12)) * np.r_[np.ones(11), 10.0]
+    example = {"points": Q, "x": Q[:3] + 0.01, "k": 4, "p": 2.0}
+    inv = find_invariant("kdtree.knn_distances")
+    assert KDTree(Q, split=split).root.dim == 11
+    assert check_example(inv, f'reference.neighbors.kdtree:KDTree(split="{split}")', example) is None
+    with pytest.raises(ImplementationFailure, match="IndexError"):
+        check_example(inv, BoundingBoxWrongAxis, example)
+
+
+def test_nondeterminism_is_named():
+    """Review finding 8.3: a tree that breaks ties with numpy's global RNG returns a valid k-NN set every time —
+    only calling it twice under different global random states shows it, and the failure says so."""
+    from properties.neighbors.strategies import lattice
+    from tests.zoo.kdtree import RandomTieBreaking
+
+    grid = lattice(3, 2)  # the centre (1, 1) has 4 neighbours tied at distance 1
+    example = {"points": grid, "x": np.array([[1.0, 1.0]]), "k": 5, "p": 2.0, "r": 1.0}
+    inv = find_invariant("kdtree.deterministic")
+    assert check_example(inv, KDTree, example) is None
+    with pytest.raises(AssertionError, match="nondeterministic: .* global random"):
+        check_example(inv, RandomTieBreaking, example)

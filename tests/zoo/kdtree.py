@@ -18,8 +18,8 @@ class NoBacktracking(KDTree):
         return math.inf
 
 
-@mutant("kdtree", bug="pruning compares the plain plane distance |x_d − s| with the k-th distance's p-th power ρ_k = d_k^p",
-        catches=("kdtree.knn_distances",))
+@mutant("kdtree", bug="pruning compares the plain plane distance |x_d − s| with the k-th distance's p-th power "
+                      "ρ_k = d_k^p", catches=("kdtree.knn_distances",))
 class PrunePlainVsPowered(KDTree):
     def _far_bound(self, bound, t, p):
         return max(bound, abs(t))
@@ -40,8 +40,8 @@ class UnsortedNeighbours(KDTree):
         return best[::-1], visits
 
 
-@mutant("kdtree", bug="off by one: searches k + 1 neighbours and drops the nearest (meant to skip the query point itself)",
-        catches=("kdtree.self_zero", "kdtree.knn_distances"))
+@mutant("kdtree", bug="off by one: searches k + 1 neighbours and drops the nearest (meant to skip the query point "
+                      "itself)", catches=("kdtree.self_zero", "kdtree.knn_distances"))
 class SkipsNearest(KDTree):
     def _knn(self, x, k, p):
         best, visits = super()._knn(x, k + 1, p)
@@ -168,6 +168,44 @@ class KeepsNeighbourAxis(KDTree):
     def query(self, x, k=1, p=2):
         d, i = super().query(x, k=k, p=p)
         return (d[..., None], i[..., None]) if k == 1 else (d, i)
+
+
+# ------------------------------------------------------- build, determinism and default bugs
+
+
+@mutant("kdtree", bug="the root cell's bounding box taken along the wrong axis (min/max over axis=1: one value per "
+                      "point, not per coordinate); raises IndexError once a split coordinate is ≥ n (D > n > leafsize)",
+        catches=("kdtree.knn_distances", "kdtree.self_zero"))
+class BoundingBoxWrongAxis(KDTree):
+    _bounding_box = staticmethod(lambda points: (points.min(axis=1), points.max(axis=1)))
+
+
+@mutant("kdtree", bug="tied neighbours ordered by a random key drawn from numpy's global RNG (np.random.random): "
+                      "every answer is a valid k-NN set, but not the same one twice",
+        catches=("kdtree.deterministic",))
+class RandomTieBreaking(KDTree):
+    def _knn(self, x, k, p):
+        best, visits = super()._knn(x, k, p)
+        key = np.random.random(len(best))
+        return [best[j] for j in sorted(range(len(best)), key=lambda j: (best[j][0], key[j]))], visits
+
+
+@mutant("kdtree", bug="query's default k is 2 instead of 1", catches=("kdtree.defaults",))
+class DefaultKTwo(KDTree):
+    def query(self, x, k=2, p=2):
+        return super().query(x, k=k, p=p)
+
+
+@mutant("kdtree", bug="query's default p is 3 instead of 2", catches=("kdtree.defaults",))
+class DefaultPThreeKnn(KDTree):
+    def query(self, x, k=1, p=3):
+        return super().query(x, k=k, p=p)
+
+
+@mutant("kdtree", bug="query_ball_point's default p is 3 instead of 2", catches=("kdtree.defaults",))
+class DefaultPThreeRange(KDTree):
+    def query_ball_point(self, x, r, p=3):
+        return super().query_ball_point(x, r, p=p)
 
 
 # ------------------------------------------------------------ validation bugs
