@@ -5,7 +5,7 @@
 
 * it fixes ``tree_method="exact"`` and ``n_jobs=1`` (one thread: xgboost's float64 sums of
   g and h then run in row order, so repeated fits are identical);
-* ``get_trees()`` parses ``booster.save_raw("json")`` (no pandas) into the contract's node
+* ``get_trees()`` parses ``booster.save_raw("json")`` (no pandas; read once per fit) into the contract's node
   dicts, renumbering the live nodes breadth-first (γ-pruning leaves deleted nodes behind
   in xgboost's arrays);
 * ``base_score_`` is read back from the model, so ``base_score=None`` reports the value
@@ -25,9 +25,13 @@ def _float32(v) -> float:
     return float(np.float32(v))
 
 
-def parse_trees(booster) -> list[list[dict]]:
-    """The contract's node dicts for every tree of an xgboost ``Booster``."""
-    model = json.loads(bytes(booster.save_raw("json")))
+def model_json(booster) -> dict:
+    """An xgboost ``Booster``'s model as JSON (``save_raw``: no pandas needed)."""
+    return json.loads(bytes(booster.save_raw("json")))
+
+
+def parse_trees(model: dict) -> list[list[dict]]:
+    """The contract's node dicts for every tree of a model (:func:`model_json`)."""
     out = []
     for t in model["learner"]["gradient_booster"]["model"]["trees"]:
         left, right = t["left_children"], t["right_children"]
@@ -55,9 +59,8 @@ def parse_trees(booster) -> list[list[dict]]:
     return out
 
 
-def _base_score(booster) -> float:
-    param = json.loads(bytes(booster.save_raw("json")))["learner"]["learner_model_param"]
-    return _float32(param["base_score"].strip("[]"))
+def _base_score(model: dict) -> float:
+    return _float32(model["learner"]["learner_model_param"]["base_score"].strip("[]"))
 
 
 class _XGBExact:
@@ -90,7 +93,8 @@ class _XGBExact:
         self.model_ = self._model()
         self.model_.fit(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64))
         self.n_features_in_ = np.asarray(X).shape[1]
-        self.base_score_ = _base_score(self.model_.get_booster())
+        self._json = model_json(self.model_.get_booster())           # read once: base_score_ and the trees
+        self.base_score_ = _base_score(self._json)
         return self
 
     def predict(self, X, output_margin: bool = False) -> np.ndarray:
@@ -99,7 +103,7 @@ class _XGBExact:
     def get_trees(self) -> list[list[dict]]:
         if self.n_estimators == 0:
             return []
-        return parse_trees(self.model_.get_booster())
+        return parse_trees(self._json)
 
 
 class XGBRegressorExact(_XGBExact):

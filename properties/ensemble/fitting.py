@@ -1,18 +1,21 @@
-"""Boosting checks' machinery: generated data, fitting an implementation and reading its trees,
-round-off bounds and near-tie detection.  The invariants themselves are in ``properties.ensemble.boosting``,
-whose docstring states the contract and the tolerance rules this module implements.
+"""Boosting checks' machinery: fitting an implementation and reading its trees, round-off bounds, and
+near-tie detection from the data (the brute-force exact greedy fit of ``properties.oracles.boosting``, never
+the implementation's trees).  The contract and the tolerance rules are in ``properties.ensemble.boosting``;
+the generated data in ``properties.ensemble.boosting_data``.
 """
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
-from properties.engine import Tolerance, assert_true, call, expect_array, expect_scalar, precision
+from properties.engine import Tolerance, assert_true, call, expect_array, expect_scalar, precision, supports
 from properties.engine.checks import ImplementationFailure
 from properties.oracles import boosting as ob
+from properties.oracles.boosting import SPLIT_EPS
 
-SPLIT_EPS = 1e-6          # xgboost's kRtEps: a split must gain more than this
+REGULARISATION = ("gamma", "min_child_weight")
+ROUNDOFF = Tolerance(rtol=2.0**-22, atol=0, reason="computed per example: the first-order round-off bound of the "
+                     "implementation's declared precision (u = 2⁻²⁴ float32, 2⁻⁵³ float64) ×4, propagated through "
+                     "G, H, gains and leaf values (module docstring); rtol shows the float32 scale")
 
 
 def bound(atol: float, what: str) -> Tolerance:
@@ -20,69 +23,41 @@ def bound(atol: float, what: str) -> Tolerance:
 
 
 # ---------------------------------------------------------------------------------------------
-# data
-# ---------------------------------------------------------------------------------------------
-def _elements(flavour: str):
-    if flavour == "integer":
-        return st.integers(-3, 3).map(float)
-    if flavour == "grid":
-        return st.integers(-32, 32).map(lambda k: k / 8)
-    return st.floats(-100, 100, width=32, allow_subnormal=False).map(float)
-
-
-@st.composite
-def boosting_data(draw, *, objectives=(ob.SQUARED, ob.LOGISTIC), max_rows=20, max_cols=3, rounds=(1, 3),
-                  depths=(1, 3), etas=(0.1, 0.3, 0.5, 1.0), gammas=(0.0, 0.0, 0.1, 1.0), generic: bool = False,
-                  always_missing: bool = False, min_child_weights=(0.0, 0.5, 1.0, 2.0)):
-    """X with ties, duplicate and constant columns, NaN entries; labels for both objectives; parameters.
-
-    ``generic``: add to the squared-error labels a small irrational-looking offset per row, so
-    that two different partitions rarely tie exactly (for the checks that skip near-ties);
-    ``always_missing``: X always has NaN entries (otherwise half the time)."""
-    n, d = draw(st.integers(2, max_rows), label="n"), draw(st.integers(1, max_cols), label="d")
-    flavour = draw(st.sampled_from(["integer", "grid", "float32"]), label="flavour")
-    X = draw(hnp.arrays(np.float64, (n, d), elements=_elements(flavour)), label="X")
-    if d >= 2 and draw(st.booleans(), label="duplicate column"):
-        X[:, -1] = X[:, 0]
-    if draw(st.integers(0, 3), label="constant column") == 0:
-        X[:, draw(st.integers(0, d - 1))] = draw(_elements(flavour))
-    missing = draw(hnp.arrays(bool, (n, d), elements=st.sampled_from([False, False, False, True])), label="NaN mask")
-    if always_missing or draw(st.booleans(), label="with NaN"):
-        X[missing] = np.nan
-    X_new = draw(hnp.arrays(np.float64, (4, d), elements=_elements(flavour) | st.just(float("nan"))), label="X_new")
-    objective = draw(st.sampled_from(objectives), label="objective")
-    y = draw(hnp.arrays(np.float64, n, elements=st.floats(-10, 10, width=32).map(float) | st.integers(-5, 5).map(float)),
-             label="y")
-    if generic:
-        y = (y + (np.arange(n) * 0.6180339887498949) % 1 / 64).astype(np.float32).astype(np.float64)
-    y_bin = draw(hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 1.0])), label="y_bin")
-    if y_bin.min() == y_bin.max():
-        y_bin[0] = 1.0 - y_bin[0]
-    params = {"n_estimators": draw(st.integers(*rounds), label="T"), "max_depth": draw(st.integers(*depths), label="D"),
-              "learning_rate": draw(st.sampled_from(etas), label="eta"), "gamma": draw(st.sampled_from(gammas), label="gamma"),
-              "min_child_weight": draw(st.sampled_from(min_child_weights), label="mcw")}
-    return {"X": X, "X_new": X_new, "y": y, "y_bin": y_bin, "objective": objective, "params": params,
-            "reg_lambda": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0]), label="lambda"),
-            "base_reg": draw(st.none() | st.sampled_from([-2.0, 0.0, 0.5, 3.0]), label="b (squared error)"),
-            "base_bin": draw(st.none() | st.sampled_from([0.25, 0.5, 0.75]), label="b (logistic)")}
-
-
-# ---------------------------------------------------------------------------------------------
 # fitting and reading an implementation
 # ---------------------------------------------------------------------------------------------
-class Fit:
-    """A fitted implementation with the inputs and the declared conventions."""
+def labels(data: dict, objective: str) -> np.ndarray:
+    """The example's labels for the objective (binary ones for the logistic loss)."""
+    return data["y_bin"] if objective == ob.LOGISTIC else data["y"]
 
-    def __init__(self, impl, data, X=None, y=None, objective=None, like=None, **overrides):
-        classifier = hasattr(impl if like is None else like, "predict_proba")
-        self.objective = ob.LOGISTIC if classifier else (objective or data["objective"])
-        logistic = self.objective == ob.LOGISTIC
+
+def fit_params(data: dict, objective: str) -> dict:
+    """The parameters a fit of the example uses (λ ≥ 0.5 under the logistic loss, whose hessians can be tiny)."""
+    logistic = objective == ob.LOGISTIC
+    lam = data["reg_lambda"]
+    return {**data["params"], "reg_lambda": max(lam, 0.5) if logistic else lam,
+            "base_score": data["base_bin"] if logistic else data["base_reg"]}
+
+
+class Fit:
+    """A fitted implementation with the inputs and the declared conventions.
+
+    ``objective`` and ``X``/``y`` override the example's; other keywords override its parameters.  γ and
+    min_child_weight are not passed to an implementation that declares it lacks them (they are 0 there)."""
+
+    def __init__(self, impl, data, X=None, y=None, objective=None, **overrides):
+        classifier = hasattr(impl, "predict_proba")
+        self.objective = objective or data["objective"]
+        if classifier and self.objective != ob.LOGISTIC:
+            raise ValueError(f"a classifier fits binary:logistic only, not {self.objective} (a strategy bug)")
         self.X = data["X"] if X is None else X
-        self.y = y if y is not None else (data["y_bin"] if logistic else data["y"])
-        lam = data["reg_lambda"]
-        self.params = {**data["params"], "reg_lambda": max(lam, 0.5) if logistic else lam,
-                       "base_score": data["base_bin"] if logistic else data["base_reg"], **overrides}
+        self.y = y if y is not None else labels(data, self.objective)
+        self.params = {**fit_params(data, self.objective), **overrides}
         kwargs = dict(self.params) if classifier else {**self.params, "objective": self.objective}
+        for name in REGULARISATION:
+            if not supports("regularisation", name):
+                if kwargs.pop(name, 0.0) != 0.0:
+                    raise ValueError(f"{name} is unsupported here and must be held at 0 (a strategy bug)")
+                self.params[name] = 0.0
         self.est = call(impl, **kwargs)
         assert_true(call(self.est.fit, self.X, self.y) is self.est, "fit(X, y) must return self")
         self.convention = getattr(self.est, "gain_convention", "xgboost")
@@ -93,6 +68,16 @@ class Fit:
         # the instance's own precision (the reference's parameter), else the declared one (float32 when undeclared)
         self.u = 2.0**-24 if getattr(self.est, "precision", precision()) == "float32" else 2.0**-53
         self._trees = None
+
+    @property
+    def keep(self) -> float:
+        """γ in raw (xgboost) gain units: a split with two leaf children survives iff its raw gain reaches it."""
+        return self.params["gamma"] * (2 if self.convention == "paper" else 1)
+
+    def data_base_score(self) -> float:
+        """b from the data: the given base_score, else ȳ (the contract)."""
+        b = self.params["base_score"]
+        return float(np.mean(self.y)) if b is None else float(b)
 
     def margin(self, X=None) -> np.ndarray:
         X = self.X if X is None else X
@@ -199,32 +184,50 @@ def nodes_by_id(fit) -> dict:
     return {(t, n["id"]): (n, rows, g, h, dg, dh) for t, n, _, rows, g, h, dg, dh in walk(fit)}
 
 
+def greedy(fit) -> tuple[list[list[dict]], list[np.ndarray]]:
+    """The brute-force exact greedy fit (``properties.oracles.boosting.greedy_boosting``) of the fit's data and
+    parameters: what a correct implementation computes, up to round-off."""
+    p = fit.params
+    return ob.greedy_boosting(fit.X, fit.y, fit.objective, n_estimators=p["n_estimators"], max_depth=p["max_depth"],
+                              learning_rate=p["learning_rate"], reg_lambda=p["reg_lambda"],
+                              min_child_weight=p["min_child_weight"], keep_gain=fit.keep,
+                              base_margin=ob.link(fit.data_base_score(), fit.objective))
+
+
 def near_tie(fit, scale: float = 1.0) -> bool:
-    """Does the fit hinge on a near-tie: two candidate partitions, a gain and γ or 1e-6, or a
-    hessian sum and min_child_weight, within round-off?  (``scale``: gains are also compared
-    after multiplication by scale², for a refit on scaled labels.)"""
-    lam, mcw = fit.params["reg_lambda"], fit.params["min_child_weight"]
-    keep = fit.params["gamma"] * (2 if fit.convention == "paper" else 1)      # in raw (xgboost) units
-    for t, node, depth, rows, g, h, dg, dh in walk(fit):
-        if node["left"] == -1 and depth >= fit.params["max_depth"]:
-            continue
-        tol = fit.node_scale_bound(g[rows], h[rows], dg[rows], dh[rows])
-        gains, masks = ob.candidate_splits(fit.X[rows], g[rows], h[rows], lam, 0.0)
-        if gains.size == 0:
-            continue
-        HL = masks @ h[rows]
-        if np.any(np.abs(np.concatenate([HL, h[rows].sum() - HL]) - mcw) < 4 * dh[rows].sum()):
-            return True                       # a child's H within round-off of min_child_weight
-        valid = (HL >= mcw) & (h[rows].sum() - HL >= mcw)
-        gains, masks = gains[valid], masks[valid]
-        if gains.size == 0:
-            continue
-        best = float(gains.max())
-        # the 1e-6 split threshold does not scale with the labels: gains between ε/c² and ε are ambiguous
-        band = (min(SPLIT_EPS, SPLIT_EPS / scale**2) - tol, max(SPLIT_EPS, SPLIT_EPS / scale**2) + tol)
-        if (ob.partition_gap(gains, masks) <= tol or band[0] <= best <= band[1]
-                or (keep > SPLIT_EPS and abs(best - keep) <= tol)):
-            return True
+    """Does the data's exact greedy fit hinge on a near-tie — two candidate partitions, a gain and γ or 1e-6,
+    or a hessian sum and min_child_weight, within the round-off of the implementation's precision?  Decided
+    along the brute-force fit of the data (:func:`greedy`), never from the implementation's trees: without
+    a near-tie there, a correct implementation makes the same decisions at every node.  (``scale``: gains are
+    also compared after multiplication by scale², for a refit on scaled labels.)"""
+    lam, mcw, keep = fit.params["reg_lambda"], fit.params["min_child_weight"], fit.keep
+    trees, margins = greedy(fit)
+    for t, tree in enumerate(trees):
+        g, h = ob.grad_hess(fit.y, margins[t], fit.objective)
+        dg, dh = fit.row_errors(margins[t], t)
+        if abs(h.sum() - mcw) < 4 * dh.sum():
+            return True                       # the root's H within round-off of min_child_weight (w* = 0 or not)
+        for node in tree:
+            if node["candidates"] is None:
+                continue
+            rows = node["rows"]
+            gains, masks, HL = node["candidates"]
+            if gains.size == 0:
+                continue
+            H = h[rows].sum()
+            if np.any(np.abs(np.concatenate([HL, H - HL]) - mcw) < 4 * dh[rows].sum()):
+                return True                   # a child's H within round-off of min_child_weight
+            valid = (HL >= mcw) & (H - HL >= mcw)
+            gains, masks = gains[valid], masks[valid]
+            if gains.size == 0:
+                continue
+            tol = fit.node_scale_bound(g[rows], h[rows], dg[rows], dh[rows])
+            best = float(gains.max())
+            # the 1e-6 split threshold does not scale with the labels: gains between ε/c² and ε are ambiguous
+            band = (min(SPLIT_EPS, SPLIT_EPS / scale**2) - tol, max(SPLIT_EPS, SPLIT_EPS / scale**2) + tol)
+            if (ob.partition_gap(gains, masks) <= tol or band[0] <= best <= band[1]
+                    or (keep > SPLIT_EPS and abs(best - keep) <= tol)):
+                return True
     return False
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 SQUARED, LOGISTIC = "reg:squarederror", "binary:logistic"
+SPLIT_EPS = 1e-6          # xgboost's kRtEps: a split must gain more than this
 
 
 def link(base_score: float, objective: str) -> float:
@@ -147,14 +148,14 @@ def regularised_objective(y, margin, trees, objective, reg_lambda, gamma) -> flo
 # ---------------------------------------------------------------------------------------------
 # brute-force split search
 # ---------------------------------------------------------------------------------------------
-def candidate_splits(X: np.ndarray, g: np.ndarray, h: np.ndarray, reg_lambda: float,
-                     min_child_weight: float) -> tuple[np.ndarray, np.ndarray]:
+def all_candidates(X: np.ndarray, g: np.ndarray, h: np.ndarray,
+                   reg_lambda: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every split of the rows X (one node): each feature, each threshold between consecutive
     distinct present values, and "all present values vs all missing ones", each with the
-    missing values sent left and sent right.  Kept: both children non-empty with hessian sum
-    ≥ min_child_weight.  Returns (xgboost gains, left masks) of the kept candidates."""
+    missing values sent left and sent right; both children non-empty.  Returns the xgboost
+    gains, the left masks and the left children's hessian sums H_L (min_child_weight not applied)."""
     n, d = X.shape
-    gains, masks = [], []
+    gains, masks, HLs = [], [], []
     for j in range(d):
         x = X[:, j]
         present = ~np.isnan(x)
@@ -166,13 +167,24 @@ def candidate_splits(X: np.ndarray, g: np.ndarray, h: np.ndarray, reg_lambda: fl
         below = x[None, :] < cuts[:, None]                 # (cuts, n); NaN compares False
         for default_left in (False, True):
             left = np.where(present[None, :], below, default_left)
+            ok = left.any(axis=1) & (~left).any(axis=1)
+            left = left[ok]
             HL, HR = left @ h, (~left) @ h
-            ok = left.any(axis=1) & (~left).any(axis=1) & (HL >= min_child_weight) & (HR >= min_child_weight)
-            gains.append(gain_xgboost(left @ g, HL, (~left) @ g, HR, reg_lambda)[ok])
-            masks.append(left[ok])
+            gains.append(gain_xgboost(left @ g, HL, (~left) @ g, HR, reg_lambda))
+            masks.append(left)
+            HLs.append(HL)
     if not gains:
-        return np.zeros(0), np.zeros((0, n), bool)
-    return np.concatenate(gains), np.concatenate(masks)
+        return np.zeros(0), np.zeros((0, n), bool), np.zeros(0)
+    return np.concatenate(gains), np.concatenate(masks), np.concatenate(HLs)
+
+
+def candidate_splits(X: np.ndarray, g: np.ndarray, h: np.ndarray, reg_lambda: float,
+                     min_child_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`all_candidates` whose two children have hessian sums ≥ min_child_weight:
+    (xgboost gains, left masks)."""
+    gains, masks, HL = all_candidates(X, g, h, reg_lambda)
+    ok = (HL >= min_child_weight) & (h.sum() - HL >= min_child_weight)
+    return gains[ok], masks[ok]
 
 
 def partition_gap(gains: np.ndarray, masks: np.ndarray) -> float:
@@ -184,3 +196,86 @@ def partition_gap(gains: np.ndarray, masks: np.ndarray) -> float:
     same = (masks == masks[best]).all(axis=1) | (masks == ~masks[best]).all(axis=1)
     others = gains[~same]
     return float(gains[best] - others.max()) if others.size else np.inf
+
+
+def gain_bound(g: np.ndarray, h: np.ndarray, reg_lambda: float) -> float:
+    """An upper bound of the gain of every split of rows with gradients g and hessians h:
+    gain ≤ G_L²/(H_L+λ) + G_R²/(H_R+λ) ≤ (Σᵢ|gᵢ|)² / (minᵢ hᵢ + λ)  (both children non-empty)."""
+    denom = float(np.min(h)) + reg_lambda
+    return float(np.sum(np.abs(g))) ** 2 / denom if denom > 0 else np.inf
+
+
+# ---------------------------------------------------------------------------------------------
+# the exact greedy booster, by brute force (for near-tie analysis and closed forms)
+# ---------------------------------------------------------------------------------------------
+def greedy_tree(X: np.ndarray, g: np.ndarray, h: np.ndarray, *, reg_lambda: float, min_child_weight: float,
+                max_depth: int, keep_gain: float) -> list[dict]:
+    """One exact greedy tree (Algorithms 1 and 3) grown breadth-first by brute force: a node at
+    depth < max_depth takes the candidate of largest gain among those whose children have
+    H ≥ min_child_weight, if it gains more than SPLIT_EPS; then, bottom-up, a split whose two
+    children are leaves is collapsed when its gain is below ``keep_gain`` (γ in xgboost's
+    convention).  Node dicts: {"id", "depth", "rows", "left", "right", "gain", "G", "H", "w", "candidates"},
+    w = −G/(H+λ) at leaves (0 at a root with H < min_child_weight); "candidates" is
+    :func:`all_candidates` of the node (None at max_depth)."""
+    nodes = [{"id": 0, "depth": 0, "rows": np.arange(X.shape[0]), "left": -1, "right": -1, "gain": np.nan}]
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        rows = node["rows"]
+        node["G"], node["H"] = float(g[rows].sum()), float(h[rows].sum())
+        node["candidates"] = None
+        if node["depth"] < max_depth:
+            node["candidates"] = gains, masks, HL = all_candidates(X[rows], g[rows], h[rows], reg_lambda)
+            ok = (HL >= min_child_weight) & (node["H"] - HL >= min_child_weight)
+            gains, masks = gains[ok], masks[ok]
+            if gains.size and gains.max() > SPLIT_EPS:
+                k = int(np.argmax(gains))
+                node["gain"] = float(gains[k])
+                for side, part in (("left", rows[masks[k]]), ("right", rows[~masks[k]])):
+                    node[side] = len(nodes)
+                    nodes.append({"id": len(nodes), "depth": node["depth"] + 1, "rows": part, "left": -1,
+                                  "right": -1, "gain": np.nan})
+        i += 1
+    changed = True
+    while changed:                        # γ-pruning, bottom-up
+        changed = False
+        for node in nodes:
+            l, r = node["left"], node["right"]
+            if l != -1 and nodes[l]["left"] == -1 and nodes[r]["left"] == -1 and node["gain"] < keep_gain:
+                node["left"] = node["right"] = -1
+                changed = True
+    for node in nodes:
+        small = node["id"] == 0 and node["H"] < min_child_weight
+        node["w"] = 0.0 if small or node["H"] + reg_lambda <= 0 else float(leaf_weight(node["G"], node["H"], reg_lambda))
+    return live_nodes(nodes)
+
+
+def live_nodes(nodes: list[dict]) -> list[dict]:
+    """The nodes still reachable from the root (pruning leaves collapsed children behind)."""
+    out, stack = [], [0]
+    while stack:
+        i = stack.pop()
+        out.append(nodes[i])
+        if nodes[i]["left"] != -1:
+            stack += [nodes[i]["right"], nodes[i]["left"]]
+    return out
+
+
+def greedy_boosting(X: np.ndarray, y: np.ndarray, objective: str, *, n_estimators: int, max_depth: int,
+                    learning_rate: float, reg_lambda: float, min_child_weight: float, keep_gain: float,
+                    base_margin: float) -> tuple[list[list[dict]], list[np.ndarray]]:
+    """Exact greedy boosting by brute force, in float64: the trees (:func:`greedy_tree`, leaf
+    output η·w*) and the training margins ŷ⁽⁰⁾ … ŷ⁽ᵀ⁾."""
+    margins = [np.full(y.size, float(base_margin))]
+    trees = []
+    for _ in range(n_estimators):
+        g, h = grad_hess(y, margins[-1], objective)
+        tree = greedy_tree(X, g, h, reg_lambda=reg_lambda, min_child_weight=min_child_weight, max_depth=max_depth,
+                           keep_gain=keep_gain)
+        update = np.zeros(y.size)
+        for node in tree:
+            if node["left"] == -1:
+                update[node["rows"]] = learning_rate * node["w"]
+        trees.append(tree)
+        margins.append(margins[-1] + update)
+    return trees, margins

@@ -26,9 +26,15 @@ Conventions (the same as ``xgboost`` with ``tree_method="exact"``):
 * ``base_score=None``: the mean of y (for the logistic loss, the mean of y as a probability;
   xgboost 3.2 does the same).  The logistic margin of base_score b is log(b / (1 − b)).
 * ``precision="float32"`` computes gradients, gains, leaf weights and margins in float32
-  exactly as xgboost does (sums of g, h in float64; the sigmoid with the C library's
-  ``expf``), so the trees agree with xgboost bit for bit; "float64" (default) is the
-  plain mathematics.
+  exactly as xgboost does (X read as float32, at fit and at predict; sums of g, h in
+  float64; the sigmoid and the logit with the C library's ``expf`` and ``logf``), so the
+  trees agree with xgboost bit for bit; "float64" (default) is the plain mathematics.
+  Where ctypes cannot load ``expf``/``logf``, numpy's float32 versions are used (a
+  float32 model still, but not xgboost's last bits): ``libm_unavailable`` says so.
+* ``max_depth=0`` is a single leaf per round (xgboost's exact method refuses 0, its
+  "no limit").  ``BoostingClassifier`` accepts only ``objective="binary:logistic"``.
+* Without subsampling a fit draws nothing random; ``random_state`` (None or an integer
+  ≥ 0) seeds only ``colsample_bytree``.
 * ``colsample_bytree < 1`` samples ⌊colsample_bytree·d⌋ (at least 1) features per tree with
   ``numpy.random.default_rng(random_state)``: a different stream from xgboost's.
 
@@ -54,6 +60,7 @@ OBJECTIVES = ("reg:squarederror", "binary:logistic")
 # float32 arithmetic as xgboost does it: the C library's expf / logf, not numpy's SIMD versions
 # ---------------------------------------------------------------------------------------------
 def _libm_float_function(name: str):
+    """The C library's float function ``name`` (float → float) as a numpy ufunc, or None where it cannot be loaded."""
     path = ctypes.util.find_library("m") or ctypes.util.find_library("c")
     try:
         fn = getattr(ctypes.CDLL(path), name)
@@ -66,9 +73,20 @@ def _libm_float_function(name: str):
 _EXPF, _LOGF = _libm_float_function("expf"), _libm_float_function("logf")
 
 
+def libm_unavailable() -> str | None:
+    """Why the float32 mode cannot repeat xgboost bit for bit here (None when it can): the sigmoid and the logit
+    need the C library's expf and logf; without them numpy's float32 versions are used, which differ in the last
+    bit on about 40% of inputs (a float32 model still, but not xgboost's)."""
+    missing = [name for name, fn in (("expf", _EXPF), ("logf", _LOGF)) if fn is None]
+    if not missing:
+        return None
+    return (f"the C library's {' and '.join(missing)} could not be loaded through ctypes, so the float32 mode falls "
+            f"back to numpy's float32 exp/log, which differ from them in the last bit on ~40% of inputs")
+
+
 def _c_float_fn(fn, fallback, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, np.float32)
-    if fn is None:                                   # no C library found: numpy's float32 version
+    if fn is None:                                   # no C library found: numpy's float32 version (libm_unavailable)
         return fallback(x).astype(np.float32)
     values, inverse = np.unique(x, return_inverse=True)   # margins repeat a lot: call expf once per value
     return fn(values).astype(np.float32)[inverse.reshape(x.shape)]
@@ -158,6 +176,7 @@ class _Booster:
     """Shared fit/predict; the subclasses fix the objective."""
 
     _default_objective = "reg:squarederror"
+    _objectives = OBJECTIVES
     gain_convention = "xgboost"     # reported gain: G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)
     split_rule = "<"                # x < threshold goes left; NaN follows default_left
     _params = ("n_estimators", "max_depth", "learning_rate", "reg_lambda", "gamma", "min_child_weight",
@@ -190,14 +209,24 @@ class _Booster:
         _check_number("gamma", self.gamma, low=0)
         _check_number("min_child_weight", self.min_child_weight, low=0)
         _check_number("colsample_bytree", self.colsample_bytree, low=0, low_open=True, high=1)
-        if self.objective_ not in OBJECTIVES:
-            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective_!r}")
+        if self.objective_ not in self._objectives:
+            raise ValueError(f"objective must be one of {self._objectives} for {type(self).__name__}, "
+                             f"got {self.objective_!r}")
+        if self.random_state is not None and (isinstance(self.random_state, bool)
+                                              or not isinstance(self.random_state, numbers.Integral)
+                                              or self.random_state < 0):
+            raise ValueError(f"random_state must be None or a non-negative integer, got {self.random_state!r}")
         if self.precision not in ("float64", "float32"):
             raise ValueError(f"precision must be 'float64' or 'float32', got {self.precision!r}")
         if self.base_score is not None:
             _check_number("base_score", self.base_score)
             if self.objective_ == "binary:logistic" and not 0 < self.base_score < 1:
                 raise ValueError(f"base_score must be in (0, 1) for binary:logistic, got {self.base_score!r}")
+
+    @property
+    def libm_unavailable(self) -> str | None:
+        """None where the float32 mode repeats xgboost bit for bit, else why not (see :func:`libm_unavailable`)."""
+        return libm_unavailable() if self._f32 else "the float64 mode is not xgboost's arithmetic"
 
     @property
     def objective_(self) -> str:
@@ -237,6 +266,14 @@ class _Booster:
     def _child_ok(self, H, count):
         """A child must carry hessian weight H ≥ min_child_weight."""
         return H >= self._p(self.min_child_weight)
+
+    def _parent_term(self, G, H):
+        """The parent's G²/(H + λ), subtracted in the gain."""
+        return self._gain_term(G, H)
+
+    def _feature_scan_order(self, features: np.ndarray) -> np.ndarray:
+        """The order in which features are scanned: ties go to the first (xgboost: ascending index)."""
+        return features
 
     def _goes_left(self, x, threshold):
         return x < threshold
@@ -303,6 +340,7 @@ class _Booster:
             if self.colsample_bytree < 1:
                 k = max(1, int(self.colsample_bytree * d))
                 features = np.sort(rng.choice(d, size=k, replace=False))
+            features = self._feature_scan_order(features)
             tree = grow(X, order[features], g, h, self, max_depth=self.max_depth, features=features,
                         forward_ok=forward[features], f32=self._f32)
             eta = self._shrinkage(t)
@@ -373,6 +411,7 @@ class BoostingClassifier(_Booster):
     """Binary logistic boosting (``objective="binary:logistic"``) on labels 0 and 1."""
 
     _default_objective = "binary:logistic"
+    _objectives = ("binary:logistic",)
 
     def fit(self, X, y):
         super().fit(X, y)

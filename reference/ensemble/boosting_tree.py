@@ -146,7 +146,7 @@ def _find_splits(XT, order, g, h, rules, GT, HT, starts, ends, forward_ok, f32) 
     PH, SH = _block_sums(hs, starts, counts, f32)
     n_present = np.add.reduceat(present, starts, axis=1, dtype=np.int64)     # (d, nb)
     rank = np.arange(m) - starts[block]                # position of a column inside its block
-    root = rules._gain_term(GT, HT)
+    root = rules._parent_term(GT, HT)
 
     def loss(valid, GL, HL, CL, GR, HR, CR, b):
         # gain = G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), where both children are heavy enough

@@ -1,10 +1,17 @@
-"""Boosting mutants: the reference with one bug each (float64 mode)."""
+"""Boosting mutants: the reference with one bug each (float64 mode).  Those named ``…BlackBox`` have no tree
+access (``get_trees = None``): they show that the invariants needing only fit and predict catch the bug."""
 from __future__ import annotations
 
 import numpy as np
 
 from reference.ensemble.boosting import BoostingRegressor, check_X, sigmoid
 from tests.zoo import mutant
+
+
+class WithoutTrees:
+    """Mixin: no tree access, as most boosters a user validates (operation "trees" detected absent)."""
+
+    get_trees = None
 
 
 @mutant("boosting", bug="gain terms G²/H: λ left out of the split gain",
@@ -95,9 +102,9 @@ class MinChildWeightOnRowCount(BoostingRegressor):
         return np.asarray(count) >= self.min_child_weight
 
 
-@mutant("boosting", bug="base_score=None estimated as the first label y[0] instead of the mean",
+@mutant("boosting", bug="base_score=None estimated as the first label y[0] instead of the mean (no tree access)",
         catches=("boosting.base_score_default_is_mean", "boosting.row_permutation_invariance"))
-class BaseScoreFirstLabel(BoostingRegressor):
+class BaseScoreFirstLabel(WithoutTrees, BoostingRegressor):
     def _base_score(self, y):
         if self.base_score is None:
             return float(y[0]) if self.objective_ == "reg:squarederror" else float(np.clip(y[0], 0.1, 0.9))
@@ -150,3 +157,75 @@ class BaseScoreNotLinked(BoostingRegressor):
 class LeafClippedToUnit(BoostingRegressor):
     def _leaf_weight(self, G, H):
         return np.clip(super()._leaf_weight(G, H), -1.0, 1.0)
+
+
+@mutant("boosting", bug="grows one level deeper than max_depth", catches=("boosting.max_depth_respected",))
+class OneLevelTooDeep(BoostingRegressor):
+    def fit(self, X, y):
+        depth, self.max_depth = self.max_depth, self.max_depth + 1
+        try:
+            return super().fit(X, y)
+        finally:
+            self.max_depth = depth
+
+
+@mutant("boosting", bug="ties between equal gains broken at random: features scanned in an order drawn from numpy's "
+                        "global random number generator", catches=("boosting.deterministic",))
+class RandomTieBreak(BoostingRegressor):
+    def _feature_scan_order(self, features):
+        return np.random.permutation(features)
+
+
+# ---------------------------------------------------------------------------------------------
+# without tree access: caught by the invariants that need only fit and predict
+# ---------------------------------------------------------------------------------------------
+@mutant("boosting", bug="leaf weight +G/(H+λ): every leaf steps uphill (no tree access)",
+        catches=("boosting.objective_never_increases",))
+class LeafSignFlippedBlackBox(WithoutTrees, LeafSignFlipped):
+    pass
+
+
+@mutant("boosting", bug="one level deeper than max_depth (no tree access)", catches=("boosting.depth_limits_distinct_margins",))
+class OneLevelTooDeepBlackBox(WithoutTrees, OneLevelTooDeep):
+    pass
+
+
+@mutant("boosting", bug="γ ignored: no split is ever pruned (no tree access)", catches=("boosting.split_iff_gain_pays",))
+class GammaIgnoredBlackBox(WithoutTrees, GammaIgnored):
+    pass
+
+
+@mutant("boosting", bug="gain without the parent term: G_L²/(H_L+λ) + G_R²/(H_R+λ), so a node with G ≠ 0 splits where "
+                        "nothing pays (no tree access)", catches=("boosting.split_iff_gain_pays",))
+class GainWithoutParentBlackBox(WithoutTrees, BoostingRegressor):
+    def _parent_term(self, G, H):
+        return np.zeros(np.broadcast(G, H).shape)
+
+
+@mutant("boosting", bug="min_child_weight ignored: any non-empty child, and a root of any H gets −G/(H+λ) "
+                        "(no tree access)", catches=("boosting.min_child_weight_limits_leaves",))
+class MinChildWeightIgnoredBlackBox(WithoutTrees, BoostingRegressor):
+    def _child_ok(self, H, count):
+        return np.ones(np.shape(H), bool)
+
+    def _leaf_weight(self, G, H):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(H + self.reg_lambda > 0, -G / (H + self.reg_lambda), 0.0)
+
+
+@mutant("boosting", bug="min_child_weight tested on the row count instead of the hessian sum (no tree access)",
+        catches=("boosting.min_child_weight_limits_leaves",))
+class MinChildWeightOnRowCountBlackBox(WithoutTrees, MinChildWeightOnRowCount):
+    pass
+
+
+@mutant("boosting", bug="missing values always sent left (no tree access)",
+        catches=("boosting.missing_values_learned_direction",))
+class MissingAlwaysLeftBlackBox(WithoutTrees, MissingAlwaysLeft):
+    pass
+
+
+@mutant("boosting", bug="logistic hessian h = p instead of p(1 − p) (no tree access)",
+        catches=("boosting.logistic_one_leaf_newton_step",))
+class LogisticHessianIsPBlackBox(WithoutTrees, LogisticHessianIsP):
+    pass
