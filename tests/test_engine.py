@@ -496,3 +496,17 @@ def test_a_module_object_can_be_an_implementation():
     mod = types.ModuleType("fake")
     mod.double = lambda x: 2 * x
     assert callable(load("tests.test_engine:Good"))
+
+
+def test_warnings_of_the_implementation_are_kept_in_the_result(recwarn):
+    import warnings
+
+    class Warns(Good):
+        def double(self, x):
+            warnings.warn("constant input", UserWarning)
+            return 2 * x
+
+    r = run(Warns)
+    assert r.status == "passed" and r.details["warnings"]["count"] == r.examples_run
+    assert "constant input" in r.details["warnings"]["first"]
+    assert not [w for w in recwarn if "constant input" in str(w.message)]

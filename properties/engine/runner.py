@@ -19,6 +19,7 @@ import shlex
 import signal
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -206,7 +207,7 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
     n = profiles.examples_for(profile, inv.max_examples, max_examples)
     precision = support.judged_precision
     state: dict[str, Any] = {"runs": 0, "last_failed": None, "stats": {}, "hits": {}, "reached": {},
-                             "first_hit": None}
+                             "first_hit": None, "warnings": 0, "first_warning": None}
     limit = inv.timeout if timeout is None else timeout
     deadline = time.perf_counter() + limit
 
@@ -222,7 +223,10 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
             alarm = (_alarm(per_example, f"no result within {per_example:g} s for one example") if per_example <= remaining
                      else _alarm(remaining, f"no verdict within {limit:g} s (the invariant's limit)"))
             began = time.perf_counter()
-            with activated(ctx), alarm:
+            with activated(ctx), alarm, warnings.catch_warnings(record=True) as caught:
+                # what the implementation warns about on the suite's adversarial data is kept in the result,
+                # not printed into the user's test session
+                warnings.simplefilter("always")
                 try:
                     stats = inv.check(*impls, data)
                 except AttributeError as exc:
@@ -232,6 +236,10 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
                     raise failure from exc
                 finally:
                     hangs.record(time.perf_counter() - began)
+                    state["warnings"] += len(caught)
+                    if caught and state["first_warning"] is None:
+                        w = caught[0]
+                        state["first_warning"] = f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})"
         except CheckTimeout:
             state["last_failed"] = data
             raise
@@ -319,7 +327,8 @@ def _execute(topic: Topic, inv: Invariant, impls: tuple, label: str, *, support:
     result.details = {"seed": user_seed, "profile": profile, "max_examples": n, "stats": state["stats"],
                       "precision": precision, "expected_hits": hits,
                       "not_covered": {k: [str(v) for v in vs] for k, vs in _not_covered(topic, inv, support).items()},
-                      "records_not_reached": [e.where for e in expected if e.strict and not state["reached"].get(e)]}
+                      "records_not_reached": [e.where for e in expected if e.strict and not state["reached"].get(e)],
+                      "warnings": {"count": state["warnings"], "first": state["first_warning"]}}
     return result
 
 

@@ -137,7 +137,7 @@ def documented_catches(markdown: str) -> dict[str, set[str]]:
         elif line.startswith("| `") and topic:
             cells = line.split(" | ")
             name = cells[0].strip("| `")
-            out[f"{topic}:{name}"] = set(re.findall(r"`([a-z_]+\.[a-z0-9_.]+)`", cells[-1]))
+            out[f"{topic}:{name}"] = set(re.findall(r"`([a-z_][a-z0-9_]*\.[a-z0-9_.]+)`", cells[-1]))
     return out
 
 
