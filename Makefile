@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -
 TORCH  := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
+# one process per core (pytest -n 2, verify --jobs 2): BLAS threads on top of that only oversubscribe the cores
+export OMP_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS ?= 1
 
 # `make docs` runs with any Python that has the package installed (an active virtual environment, say);
 # without one it builds and uses .venv.

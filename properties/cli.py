@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from .engine import profiles, report
 from .engine.catalogue import catalogue_markdown
@@ -101,7 +102,7 @@ def cmd_list(args, console: Console) -> int:
         for col in ("id", "category", "kind", "statement"):
             table.add_column(col, overflow="fold")
         for inv in sorted(topic.invariants.values(), key=lambda i: CATEGORIES.index(i.category)):
-            table.add_row(inv.id, inv.category, inv.kind, inv.statement)
+            table.add_row(inv.id, inv.category, inv.kind, escape(inv.statement))
         console.print(table)
     return EXIT_OK
 

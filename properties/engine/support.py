@@ -175,7 +175,7 @@ def _normalise(axes: Mapping[str, Axis], declared: Mapping[str, Any], source: st
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             values = [values]
         axis = axes[key]
-        parsed = [axis.parse(v) if isinstance(v, str) and not isinstance(axis.values[0], str) else v for v in values]
+        parsed = [axis.parse(v) if isinstance(v, str) else v for v in values]
         options[key] = axis.ordered(parsed)
     return options, precision
 
