@@ -1,0 +1,1 @@
+"""Normalizing flows, continuous normalizing flows and flow matching (torch, float64)."""
