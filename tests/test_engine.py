@@ -145,7 +145,7 @@ def test_the_per_example_limit_adapts_to_the_implementations_speed():
     assert policy.limit() == 30.0                 # nothing known yet
     for _ in range(9):
         policy.record(0.01)
-    assert policy.limit() == 5.0                  # 100 × 10 ms, but never below the floor
+    assert policy.limit() == 10.0                 # 100 × 10 ms, but never below the floor
     for _ in range(20):
         policy.record(1.0)
     assert policy.limit() == 30.0                 # slow but working code keeps its time (100 × 1 s, capped)

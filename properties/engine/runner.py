@@ -6,8 +6,8 @@ reason, the shrunk falsifying example and one command that reproduces exactly th
 
 Time limits (stated in ``invariants check --help``): an example may take at most ``EXAMPLE_TIMEOUT`` seconds
 (30) while nothing is known of the implementation's speed; once examples have run, at most 100× the median time
-of its examples so far, clamped to [``ADAPTIVE_FLOOR``, ``EXAMPLE_TIMEOUT``] = [5 s, 30 s]; once it has hung,
-``HANG_FOLLOWUP`` (2 s) per example for the rest of the run; and an invariant stops after its own limit (120 s
+of its examples so far, clamped to [``ADAPTIVE_FLOOR``, ``EXAMPLE_TIMEOUT``] = [10 s, 30 s] (so a first call that
+imports a library mid-run still fits); once it has hung, ``HANG_FOLLOWUP`` (2 s) per example for the rest of the run; and an invariant stops after its own limit (120 s
 unless its record says otherwise).  So a hanging implementation is reported in well under a minute, not in one
 full limit per invariant, while slow but working code keeps its time.
 """
@@ -42,7 +42,7 @@ BAD = frozenset({"failed", "error", "timeout", "xpass"})
 #: statuses that are the suite's own problem (a broken check or strategy, a stale record), not the implementation's
 OURS = frozenset({"error", "xpass"})
 EXAMPLE_TIMEOUT = 30.0
-ADAPTIVE_FLOOR = 5.0
+ADAPTIVE_FLOOR = 10.0
 ADAPTIVE_FACTOR = 100.0
 HANG_FOLLOWUP = 2.0
 

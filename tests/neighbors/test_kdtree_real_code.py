@@ -51,7 +51,7 @@ def test_a_pruning_bug_is_caught_and_reported_on_a_p_2_example(invariants):
 
 def test_a_tree_that_hangs_for_k_above_3_is_reported_within_two_minutes_with_default_settings():
     """The default hang policy (no --timeout): the first hanging example gets 100× the median of the examples
-    before it (at least 5 s, at most 30 s), each later one 2 s, so the whole check ends in well under two minutes
+    before it (at least 10 s, at most 30 s), each later one 2 s, so the whole check ends in well under two minutes
     instead of 120 s per invariant.  The hang is a deadlock (it waits without using the CPU), in a fresh process,
     as a user runs it."""
     started = time.perf_counter()
