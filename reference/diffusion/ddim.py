@@ -7,10 +7,13 @@ eq. (16) (σ_τ(η)), Lemma 1 (marginals preserved for every σ), §4.2 (a times
 Contract: diffusers' ``DDIMScheduler`` with the textbook update (``clip_sample=False``): ``set_timesteps``,
 ``timesteps``, ``alphas_cumprod``, ``final_alpha_cumprod``, ``step(model_output, timestep, sample, eta=0.0,
 generator=None, variance_noise=None)`` returning ``.prev_sample`` and ``.pred_original_sample``, ``add_noise``.
-The previous level of a step at τ is ᾱ at τ − ⌊T/S⌋ (diffusers' convention, also under "trailing" and
-"linspace" spacing), or ``final_alpha_cumprod`` below zero (1 with ``set_alpha_to_one``, else ᾱ_0).
-Extension: ``invert(sample, model_fn, num_inference_steps)`` - DDIM inversion (η = 0), the levels of
-``set_timesteps`` walked upwards with the model called at the target timestep (diffusers' DDIMInverseScheduler).
+A step at τ_i goes to the paper's τ_{i−1}: the next entry of ``timesteps`` (§4.2, a sub-sequence τ of 1 … T),
+and after the last one to ``final_alpha_cumprod`` (1 with ``set_alpha_to_one``, else ᾱ_0).  (diffusers' DDIMScheduler
+steps to τ − ⌊T/S⌋ instead, which is not the next timestep under "linspace" and "trailing" spacing: an open upstream
+bug, diffusers issues #12633 and #11347; its DDPMScheduler was fixed the same way in PR #9384.)
+Extension: ``invert(sample, model_fn, num_inference_steps)`` - DDIM inversion (η = 0), the same levels walked
+upwards, from ``final_alpha_cumprod`` to τ_1 and on to τ_S, with the model called at the target timestep (as
+diffusers' DDIMInverseScheduler does).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import torch
 
 from reference.diffusion.ddpm import (SchedulerAPI, SchedulerOutput, alpha_bar_from_betas, check_finite, check_step_inputs,
-                            check_timestep, scheduler_betas, step_noise, to_x0_and_eps)
+                                      check_steps_offset, check_timestep, scheduler_betas, step_noise, to_x0_and_eps)
 
 
 def ddim_sigma(alpha_bar_t: float, alpha_bar_prev: float, eta: float) -> float:
@@ -55,7 +58,7 @@ class DDIMScheduler(SchedulerAPI):
         self.num_train_timesteps = len(self.betas)
         self.prediction_type = prediction_type
         self.timestep_spacing = timestep_spacing
-        self.steps_offset = steps_offset
+        self.steps_offset = check_steps_offset(steps_offset)
         self.set_alpha_to_one = set_alpha_to_one
         self.alphas = 1.0 - self.betas
         self.alphas_cumprod = alpha_bar_from_betas(self.betas)
@@ -71,13 +74,19 @@ class DDIMScheduler(SchedulerAPI):
         return float(self.alphas_cumprod[timestep]) if timestep >= 0 else float(self.final_alpha_cumprod)
 
     def previous_timestep(self, timestep: int) -> int:
-        # s = τ − ⌊T / S⌋
-        return timestep - self.num_train_timesteps // self.num_inference_steps
+        """τ_{i−1}: the entry of ``timesteps`` after ``timestep`` (−1, i.e. ``final_alpha_cumprod``, after the last)."""
+        schedule = self.timesteps.tolist()
+        if timestep not in schedule:
+            raise ValueError(f"timestep must be one of the scheduler's timesteps {schedule[:3]}…{schedule[-2:]} "
+                             f"(set_timesteps({self.num_inference_steps})), got {timestep}")
+        i = schedule.index(timestep)
+        # s = τ_{i−1}, the next entry of the sub-sequence τ          (DDIM §4.2)
+        return schedule[i + 1] if i + 1 < len(schedule) else -1
 
     def step(self, model_output: torch.Tensor, timestep, sample: torch.Tensor, eta: float = 0.0,
              use_clipped_model_output: bool = False, generator=None, variance_noise: torch.Tensor | None = None,
              return_dict: bool = True):
-        """x_τ → x_s, s = τ − ⌊T/S⌋: DDIM eq. (12) with σ_τ(η) of eq. (16)."""
+        """x_τ → x_s, s = the next timestep of the schedule: DDIM eq. (12) with σ_τ(η) of eq. (16)."""
         if self.num_inference_steps is None:
             raise ValueError("num_inference_steps is None: call set_timesteps before step")
         if not isinstance(eta, (int, float)) or isinstance(eta, bool) or not eta >= 0:
@@ -99,11 +108,12 @@ class DDIMScheduler(SchedulerAPI):
         return SchedulerOutput(prev_sample=prev_sample, pred_original_sample=x0_hat)
 
     def invert(self, sample: torch.Tensor, model_fn, num_inference_steps: int) -> torch.Tensor:
-        """DDIM inversion x_0 → x_{τ_1}: η = 0 steps up the levels of ``set_timesteps(num_inference_steps)``.
+        """DDIM inversion x_0 → x_{τ_S}: η = 0 steps up the levels of ``set_timesteps(num_inference_steps)``.
 
-        The step to level τ starts at level τ − ⌊T/S⌋ (``final_alpha_cumprod`` below 0) and calls
-        ``model_fn(x, τ)`` at the target timestep, as diffusers' DDIMInverseScheduler does.  Sampling the result
-        with η = 0 and the same ``num_inference_steps`` returns to ``sample`` as S grows.
+        The step to level τ_i starts at level τ_{i−1} (``final_alpha_cumprod`` for the lowest timestep): the
+        sampler's levels, walked the other way.  ``model_fn(x, τ_i)`` is called at the target timestep, as in
+        diffusers' DDIMInverseScheduler.  Sampling the result with η = 0 and the same ``num_inference_steps``
+        returns to ``sample`` as S grows.
         """
         check_finite("sample", sample)
         self.set_timesteps(num_inference_steps)

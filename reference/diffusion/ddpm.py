@@ -217,6 +217,24 @@ class SchedulerOutput:
 # ------------------------------------------------------------------------------------------ scheduler
 
 
+def check_trained_betas(trained_betas) -> torch.Tensor:
+    """β given as data: a non-empty 1-D sequence of finite values in (0, 1) (else ᾱ is NaN, negative or not < 1)."""
+    betas = np.array(trained_betas, dtype=np.float64)
+    if betas.ndim != 1 or betas.size == 0:
+        raise ValueError(f"trained_betas must be a non-empty 1-D sequence, got shape {betas.shape}")
+    bad = ~((betas > 0) & (betas < 1))  # NaN fails both comparisons
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"trained_betas must lie in (0, 1); entry {k} is {betas[k]!r}")
+    return torch.from_numpy(betas)
+
+
+def check_steps_offset(steps_offset) -> int:
+    if not isinstance(steps_offset, (int, np.integer)) or isinstance(steps_offset, bool) or steps_offset < 0:
+        raise ValueError(f"steps_offset must be an int >= 0, got {steps_offset!r}")
+    return int(steps_offset)
+
+
 def scheduler_betas(num_train_timesteps: int, beta_start: float, beta_end: float, beta_schedule: str, trained_betas,
                     clip_sample: bool, prediction_type: str, timestep_spacing: str) -> torch.Tensor:
     """Check the configuration both schedulers share and return β (``trained_betas``, when given, win)."""
@@ -227,7 +245,7 @@ def scheduler_betas(num_train_timesteps: int, beta_start: float, beta_end: float
     if timestep_spacing not in TIMESTEP_SPACINGS:
         raise ValueError(f"timestep_spacing must be one of {TIMESTEP_SPACINGS}, got {timestep_spacing!r}")
     if trained_betas is not None:
-        return torch.as_tensor(np.asarray(trained_betas, dtype=np.float64)).clone()
+        return check_trained_betas(trained_betas)
     return make_betas(num_train_timesteps, beta_start, beta_end, beta_schedule)
 
 
@@ -251,9 +269,15 @@ def add_noise(alphas_cumprod: torch.Tensor, original_samples: torch.Tensor, nois
         raise ValueError(f"noise must have the shape of original_samples {tuple(original_samples.shape)}, "
                          f"got {tuple(noise.shape)}")
     T = len(alphas_cumprod)
-    t = torch.as_tensor(timesteps).to(torch.int64).flatten()
+    t = torch.as_tensor(timesteps)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise ValueError(f"timesteps must be integers, got {t.dtype} values {timesteps!r}")
+    t = t.to(torch.int64).flatten()
     if t.numel() == 0 or int(t.min()) < 0 or int(t.max()) >= T:
         raise ValueError(f"timesteps must lie in [0, {T}), got {timesteps!r}")
+    batch = original_samples.shape[0] if original_samples.dim() else 1
+    if t.numel() not in (1, batch):
+        raise ValueError(f"timesteps must hold one timestep or one per batch row ({batch}), got {t.numel()}")
     alpha_bar = alphas_cumprod.to(device=original_samples.device, dtype=original_samples.dtype)
     alpha_bar = alpha_bar[t.to(original_samples.device)]
     alpha_bar = alpha_bar.reshape(alpha_bar.shape + (1,) * (original_samples.dim() - alpha_bar.dim()))
@@ -263,6 +287,9 @@ def add_noise(alphas_cumprod: torch.Tensor, original_samples: torch.Tensor, nois
 
 class SchedulerAPI:
     """The plumbing of diffusers' scheduler API that DDPM and DDIM share (no sampler mathematics here)."""
+
+    #: ml-invariants' declared support: every option of the contract (the default), float64 arithmetic
+    invariants_support = {"precision": "float64"}
 
     num_train_timesteps: int
     alphas_cumprod: torch.Tensor
@@ -306,7 +333,7 @@ class DDPMScheduler(SchedulerAPI):
         self.variance_type = variance_type
         self.prediction_type = prediction_type
         self.timestep_spacing = timestep_spacing
-        self.steps_offset = steps_offset
+        self.steps_offset = check_steps_offset(steps_offset)
         self.alphas = 1.0 - self.betas
         self.alphas_cumprod = alpha_bar_from_betas(self.betas)
         self.init_noise_sigma = 1.0

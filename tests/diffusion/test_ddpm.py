@@ -74,6 +74,13 @@ def test_trailing_timesteps_have_exactly_S_entries():
     (lambda s: s.step(torch.full((4, 3), float("inf"), dtype=torch.float64), 5, _x(1)), "model_output"),
     (lambda s: s.step(_x(0, (2, 3)), 5, _x(1)), "model_output"),
     (lambda s: s.add_noise(_x(0), _x(1), torch.tensor([0, 1, 2, 1000])), "timesteps"),
+    (lambda s: s.add_noise(_x(0), _x(1), torch.tensor([0.0, 2.7, 1.0, 3.0])), "timesteps"),  # was truncated to 2
+    (lambda s: s.add_noise(_x(0), _x(1), torch.tensor([0, 1, 2])), "timesteps"),  # was a torch RuntimeError
+    (lambda s: DDPMScheduler(trained_betas=[1e-4, float("nan"), 0.02]), "trained_betas"),
+    (lambda s: DDPMScheduler(trained_betas=[1e-4, 1.0, 0.02]), "trained_betas"),
+    (lambda s: DDPMScheduler(trained_betas=[1e-4, -0.01, 0.02]), "trained_betas"),
+    (lambda s: DDPMScheduler(steps_offset=2.5), "steps_offset"),  # gave fractional timesteps
+    (lambda s: (s.set_timesteps(10), s.step(_x(0), 5, _x(1))), "timestep"),  # not one of the timesteps
     (lambda s: DDPMScheduler(variance_type="learned"), "variance_type"),
     (lambda s: DDPMScheduler(beta_schedule="sigmoid"), "beta_schedule"),
     (lambda s: DDPMScheduler(prediction_type="x0"), "prediction_type"),
@@ -99,3 +106,25 @@ def test_trained_betas_set_the_number_of_training_steps(cls):
     sched = (DDPMScheduler if cls == "ddpm" else DDIMScheduler)(trained_betas=np.linspace(1e-4, 0.02, 50))
     assert sched.num_train_timesteps == len(sched.alphas_cumprod) == 50
     assert sched.timesteps.tolist() == list(range(49, -1, -1))
+
+
+class FinalStepNoise(DDPMScheduler):
+    """A float64 DDPM whose last step adds 1e-5·z (Algorithm 2 adds nothing there): invisible at float32 bounds."""
+
+    def step(self, model_output, timestep, sample, generator=None, return_dict=True, variance_noise=None):
+        out = super().step(model_output, timestep, sample, generator=generator, variance_noise=variance_noise)
+        if self.previous_timestep(timestep) < 0:
+            out.prev_sample = out.prev_sample + 1e-5 * torch.randn(sample.shape, generator=generator,
+                                                                   dtype=sample.dtype)
+        return out
+
+
+def test_float64_declared_implementation_is_judged_at_float64_bounds():
+    """Issue 7: the float32 STEP bound (1e-5·s) hid a last step that adds 1e-5·z; declared float64, it fails."""
+    from properties.engine import find_invariant, run_invariant
+
+    inv = find_invariant("ddpm.delta_lands_on_x0")
+    as_float64 = run_invariant(inv, FinalStepNoise, support={"precision": "float64"})
+    assert as_float64.status == "failed" and "final sample" in as_float64.reason, as_float64.reason
+    assert as_float64.details["precision"] == "float64"
+    assert run_invariant(inv, FinalStepNoise, support={"precision": "float32"}).status == "passed"

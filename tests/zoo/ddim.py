@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 
 from reference.diffusion.ddim import DDIMScheduler, ddim_invert_step
-from reference.diffusion.ddpm import SchedulerOutput, check_step_inputs, check_timestep, draw_noise, to_x0_and_eps
+from reference.diffusion.ddpm import (SchedulerOutput, alpha_bar_from_betas, check_step_inputs, check_timestep,
+                                      draw_noise, make_betas, to_x0_and_eps)
 from tests.zoo import mutant
 
 
@@ -111,3 +112,46 @@ class InversionStopsShort(DDIMScheduler):
 class NoValidation(DDIMScheduler):
     def step(self, model_output, timestep, sample, eta=0.0, **kwargs):
         return super().step(model_output, timestep, torch.nan_to_num(sample), eta=abs(eta), **kwargs)
+
+
+@mutant("ddim", bug="add_noise scales the noise by the variance: √ᾱ x0 + (1 − ᾱ) ε instead of √(1 − ᾱ) ε",
+        catches=("ddim.add_noise_closed_form", "ddim.forward_composition"))
+class AddNoiseScalesNoiseByVariance(DDIMScheduler):
+    def add_noise(self, original_samples, noise, timesteps):
+        t = torch.as_tensor(timesteps).to(torch.int64).flatten()
+        ab = self.alphas_cumprod.to(original_samples.dtype)[t]
+        ab = ab.reshape(ab.shape + (1,) * (original_samples.dim() - ab.dim()))
+        return ab.sqrt() * original_samples + (1 - ab) * noise
+
+
+@mutant("ddim", bug="β over T + 1 points, the last one dropped: ᾱ ends at the wrong level and the schedule is off by one",
+        catches=("ddim.schedule_definition", "ddim.alpha_bar_decreasing"))
+class ScheduleOverTPlusOne(DDIMScheduler):
+    def __init__(self, num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02, beta_schedule="linear", **kwargs):
+        super().__init__(num_train_timesteps, beta_start, beta_end, beta_schedule, **kwargs)
+        self.betas = make_betas(num_train_timesteps + 1, beta_start, beta_end, beta_schedule)
+        self.alphas = 1 - self.betas
+        self.alphas_cumprod = alpha_bar_from_betas(self.betas)
+
+
+@mutant("ddim", bug="steps to t − ⌊T/S⌋ (diffusers' hard-coded stride), not to the next timestep of the schedule",
+        catches=("ddim.delta_lands_on_x0", "ddim.marginal_preservation", "ddim.sigma_eta"))
+class StrideStep(_Hooked):
+    def previous_timestep(self, timestep):
+        return timestep - self.num_train_timesteps // self.num_inference_steps
+
+
+@mutant("ddim", bug="a 'deterministic' perturbation drawn from torch.randn without a generator, even at η = 0",
+        catches=("ddim.eta0_deterministic",))
+class EtaZeroDrawsGlobalNoise(_Hooked):
+    def step(self, model_output, timestep, sample, eta=0.0, **kwargs):
+        out = super().step(model_output, timestep, sample, eta=eta, **kwargs)
+        out.prev_sample = out.prev_sample + 1e-6 * torch.randn(sample.shape, dtype=sample.dtype)
+        return out
+
+
+@mutant("ddim", bug="step's default η is 1.0 (DDPM-like sampling) instead of 0",
+        catches=("ddim.eta0_deterministic",))
+class DefaultEtaOne(DDIMScheduler):
+    def step(self, model_output, timestep, sample, eta=1.0, **kwargs):
+        return super().step(model_output, timestep, sample, eta=eta, **kwargs)
