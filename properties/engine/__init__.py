@@ -14,7 +14,7 @@ In short::
 
 A check may return a dict of counts (``{"compared": 12, "skipped_near_ties": 1}``): they are summed over
 the examples, kept in ``Result.details["stats"]`` and printed by ``check`` and ``verify``.  Register the
-topic as an entry point of the ``ml_invariants.topics`` group; put its mutants in ``tests/zoo/<topic>.py``.
+topic as an entry point of the ``ml_invariants.topics`` group; put its mutants in ``tests/zoo/<family>/<topic>.py``.
 """
 from .checks import (ImplementationFailure, InvariantViolation, SkipCheck, assert_close, assert_deterministic,
                      assert_leq, assert_true, call, expect_array, expect_scalar, global_rng_seeded, precision,

@@ -89,7 +89,7 @@ KNN, RANGE = {"operations": ("knn",)}, {"operations": ("range",)}
 
 
 # ------------------------------------------------------------------------------ kNN invariants
-# 80 examples of up to 12 queries: a subtly wrong pruning bound (tests/zoo/kdtree.py: PrunePlainVsPowered,
+# 80 examples of up to 12 queries: a subtly wrong pruning bound (tests/zoo/neighbors/kdtree.py: PrunePlainVsPowered,
 # BoundBeforeHeapFull) and a bounding box along the wrong axis (BoundingBoxWrongAxis: only wide clouds with a split
 # coordinate ≥ n) change the answer on a few per cent of Hypothesis' examples.  Measured at the CI seed: first
 # caught at examples 7, 20 and 69; at 60 examples over six seeds, 5, 6 and 4 of 6 were caught.

@@ -47,7 +47,7 @@ def test_overflowing_data_is_a_clear_error():
 def test_small_data_is_judged_relative_to_its_own_spread():
     """Review finding: with the unit floored at 1, a covariance scaled by 2/3 passed on X = [0, 1, 3]·3e-5."""
     from properties.engine import check_example, find_invariant
-    from tests.zoo.pca import BiasedCovariance
+    from tests.zoo.decomposition.pca import BiasedCovariance
 
     inv = find_invariant("pca.variance_is_top_eigenvalues")
     X = np.array([[0.0], [1.0], [3.0]]) * 3e-5

@@ -45,5 +45,5 @@ def test_the_forward_process_is_the_same_record_on_both_topics():
 
 def test_check_ddim_catches_add_noise_scaling_the_noise_by_the_variance():
     """Review 8.4: ddim never checked add_noise; a DDIM whose add_noise uses (1 − ᾱ) ε passed `check ddim`."""
-    argv = ["check", "ddim", "tests.zoo.ddim:AddNoiseScalesNoiseByVariance", "--category", "math"]
+    argv = ["check", "ddim", "tests.zoo.diffusion.ddim:AddNoiseScalesNoiseByVariance", "--category", "math"]
     assert main(argv + ["--only", "ddim.add_noise_closed_form", "--only", "ddim.forward_composition"]) == 1

@@ -114,7 +114,7 @@ def _determinism_example(**kw):
 def test_hidden_global_rng_use_is_named_nondeterminism():
     """Review 8.3: a 'deterministic' η = 0 perturbation drawn from torch.randn without a generator."""
     from properties.engine import check_example, find_invariant
-    from tests.zoo.ddim import EtaZeroDrawsGlobalNoise
+    from tests.zoo.diffusion.ddim import EtaZeroDrawsGlobalNoise
 
     inv = find_invariant("ddim.eta0_deterministic")
     with pytest.raises(AssertionError, match=r"^nondeterministic: an η = 0 chain"):
@@ -125,7 +125,7 @@ def test_hidden_global_rng_use_is_named_nondeterminism():
 def test_step_without_eta_is_eta_zero():
     """Review 8.14: the default of step's η is part of the contract."""
     from properties.engine import check_example, find_invariant
-    from tests.zoo.ddim import DefaultEtaOne
+    from tests.zoo.diffusion.ddim import DefaultEtaOne
 
     with pytest.raises(AssertionError, match=r"without eta vs eta = 0\.0 \(η must default to 0\)"):
         check_example(find_invariant("ddim.eta0_deterministic"), DefaultEtaOne, _determinism_example())

@@ -75,7 +75,7 @@ def test_generator_brownian_drives_euler_maruyama_reproducibly():
 def test_subvp_std_is_vp_variance_yet_only_the_vp_mutant_is_caught():
     """The issue's warning: sub-VP's correct std 1 − a² is VP's variance.  The mutant that returns VP's variance
     as its std is caught by the VP checks; the correct sub-VP, with the same numbers, passes its own."""
-    from tests.zoo.sde import VPStdReturnedAsVariance
+    from tests.zoo.diffusion.sde import VPStdReturnedAsVariance
 
     t = torch.tensor([0.1, 0.5, 0.9], dtype=F64)
     x = torch.ones(3, 2, dtype=F64)

@@ -91,7 +91,7 @@ def test_float32_hazard_names_collisions_and_thresholds_only():
 # determinism (review finding 8.3)
 # ---------------------------------------------------------------------------------------------
 def test_random_tie_breaking_is_named_as_nondeterminism():
-    from tests.zoo.boosting import RandomTieBreak
+    from tests.zoo.ensemble.boosting import RandomTieBreak
 
     result = run_invariant(find_invariant("boosting.deterministic"), RandomTieBreak, shrink=False)
     assert result.status == "failed" and result.reason.startswith("nondeterministic:"), result.reason

@@ -1,7 +1,7 @@
 """Boosting as real code comes (issue 17): a booster written from scratch with the contract's ``fit`` and
 ``predict`` only (``tests/realcode/boosting_blackbox.py``) is judged by every invariant that needs no tree
 access, and one without γ is judged with γ held at its neutral value, never failed for lacking it.  The
-black-box mutants (``tests/zoo/boosting.py``, ``…BlackBox``) show those invariants catch uphill leaves, γ
+black-box mutants (``tests/zoo/ensemble/boosting.py``, ``…BlackBox``) show those invariants catch uphill leaves, γ
 ignored, min_child_weight ignored or tested on the row count, a gain without its parent term, missing values
 always sent left, the hessian p and a tree one level too deep — with tree access absent."""
 import json

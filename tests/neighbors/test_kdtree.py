@@ -130,7 +130,7 @@ def test_sklearn_adapter_pads_like_scipy():
 def test_more_dimensions_than_points(split):
     """Review finding 8.15: 11 points in 12-D, the widest coordinate last, so the root splits on coordinate 11 ≥ n.
     The reference answers exactly; a bounding box taken along the wrong axis (one value per point) fails there."""
-    from tests.zoo.kdtree import BoundingBoxWrongAxis
+    from tests.zoo.neighbors.kdtree import BoundingBoxWrongAxis
 
     Q = np.random.default_rng(3).random((11, 12)) * np.r_[np.ones(11), 10.0]
     example = {"points": Q, "x": Q[:3] + 0.01, "k": 4, "p": 2.0}
@@ -145,7 +145,7 @@ def test_nondeterminism_is_named():
     """Review finding 8.3: a tree that breaks ties with numpy's global RNG returns a valid k-NN set every time —
     only calling it twice under different global random states shows it, and the failure says so."""
     from properties.neighbors.strategies import lattice
-    from tests.zoo.kdtree import RandomTieBreaking
+    from tests.zoo.neighbors.kdtree import RandomTieBreaking
 
     grid = lattice(3, 2)  # the centre (1, 1) has 4 neighbours tied at distance 1
     example = {"points": grid, "x": np.array([[1.0, 1.0]]), "k": 5, "p": 2.0, "r": 1.0}

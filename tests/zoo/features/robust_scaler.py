@@ -5,7 +5,7 @@ import numpy as np
 
 from reference.features.scalers import RobustScaler
 from tests.zoo import mutant
-from tests.zoo.transformer_api import api_mutants
+from tests.zoo.features.transformer_api import api_mutants
 
 api_mutants("robust_scaler", RobustScaler, in_place="fit")
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from reference.features.selection import RFE, _clone, _importances
 from tests.zoo import mutant
-from tests.zoo.transformer_api import api_mutants
+from tests.zoo.features.transformer_api import api_mutants
 
 api_mutants("rfe", RFE, fit_transform="float32", in_place="fit", selector=True)
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from reference.features.stateless import FunctionTransformer
 from tests.zoo import mutant
-from tests.zoo.transformer_api import api_mutants
+from tests.zoo.features.transformer_api import api_mutants
 
 api_mutants("function_transformer", FunctionTransformer, fit_transform="defaults")
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from reference.features.selection import VarianceThreshold
 from tests.zoo import mutant
-from tests.zoo.transformer_api import api_mutants
+from tests.zoo.features.transformer_api import api_mutants
 
 api_mutants("variance_threshold", VarianceThreshold, in_place="fit", selector=True)
 

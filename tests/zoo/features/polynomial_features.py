@@ -7,7 +7,7 @@ import numpy as np
 
 from reference.features.polynomial import PolynomialFeatures
 from tests.zoo import mutant
-from tests.zoo.transformer_api import api_mutants
+from tests.zoo.features.transformer_api import api_mutants
 
 api_mutants("polynomial_features", PolynomialFeatures, fit_transform="defaults", in_place="fit")
 

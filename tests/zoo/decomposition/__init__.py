@@ -1,0 +1,1 @@
+"""Mutants of the PCA family, a module per topic."""

@@ -1,0 +1,1 @@
+"""Mutants of the diffusion: DDPM, DDIM, SDEs, guidance family, a module per topic."""

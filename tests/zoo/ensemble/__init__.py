@@ -1,0 +1,1 @@
+"""Mutants of the gradient boosting family, a module per topic."""

@@ -1,0 +1,1 @@
+"""Mutants of the feature engineering (scikit-learn transformers) family, a module per topic."""

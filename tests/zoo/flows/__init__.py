@@ -1,0 +1,1 @@
+"""Mutants of the normalizing flows, CNFs, flow matching family, a module per topic."""

@@ -1,0 +1,1 @@
+"""Mutants of the nearest neighbours family, a module per topic."""

@@ -1,0 +1,1 @@
+"""Mutants of the parameter-efficient fine-tuning family, a module per topic."""

@@ -1,0 +1,1 @@
+"""Mutants of the self-organizing maps family, a module per topic."""
