@@ -13,7 +13,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 
 # `make docs` runs with any Python that has the package installed (an active virtual environment, say);
 # without one it builds and uses .venv.
-DOCS_PYTHON ?= $(shell python3 -c 'import properties.engine' 2>/dev/null && echo python3 || echo $(BIN)/python)
+DOCS_PYTHON ?= $(shell python3 -c 'import properties.cli, tests.zoo' 2>/dev/null && echo python3 || echo $(BIN)/python)
 
 .PHONY: test verify docs bench install clean core-test
 
@@ -36,13 +36,12 @@ docs:
 	@test "$(DOCS_PYTHON)" != "$(BIN)/python" || $(MAKE) install
 	$(DOCS_PYTHON) -m properties list --markdown > docs/invariants.md
 	$(DOCS_PYTHON) -m properties list --readme README.md
-	$(DOCS_PYTHON) -m tests.zoo > docs/mutants.md
+	$(DOCS_PYTHON) -m tests.zoo --jobs 2 > docs/mutants.md
+
+BENCHMARKS := pca kdtree boosting ddim_table1 ddim_learned sde flows features logistic som peft
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/pca.py
-	$(BIN)/python benchmarks/kdtree.py
-	$(BIN)/python benchmarks/boosting.py
-	$(BIN)/python benchmarks/ddim_table1.py
+	for b in $(BENCHMARKS); do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 core-test:
 	$(BIN)/python -m pip install --quiet tox

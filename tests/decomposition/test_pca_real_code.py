@@ -5,7 +5,7 @@ from properties.engine import get_topic, run_topic
 
 def test_a_missing_contract_attribute_is_failed_and_named():
     results = run_topic(get_topic("pca"), "tests.realcode.pca_axes:AxesPCA", support={"precision": "float64"},
-                        max_examples=5)
+                        max_examples=5, shrink=False)
     by_status = {}
     for r in results:
         by_status.setdefault(r.status, []).append(r)
