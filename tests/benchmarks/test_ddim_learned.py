@@ -6,17 +6,19 @@ values) into a temporary folder.
 from __future__ import annotations
 
 import numpy as np
-import ot
 import pytest
-import torch
 
-from benchmarks import ddim_learned
-from benchmarks.ddim_learned_metrics import (Evaluator, bootstrap_counts, first_matching_steps, frechet_of_fits,
+torch = pytest.importorskip("torch", reason="the benchmark needs torch (install the 'diffusion' extra)")
+ot = pytest.importorskip("ot", reason="the benchmark needs pot (install the 'bench' extra)")
+pytest.importorskip("matplotlib", reason="the benchmark's plot needs matplotlib (install the 'bench' extra)")
+
+from benchmarks import ddim_learned  # noqa: E402
+from benchmarks.ddim_learned_metrics import (Evaluator, bootstrap_counts, first_matching_steps, frechet_of_fits,  # noqa: E402
                                              frechet_resampled, gaussian_fit, mean_log_density,
                                              sliced_w2_sq, sliced_w2_sq_resampled, steps_to_reach, unit_directions)
-from benchmarks.ddim_learned_model import (EpsMLP, ExactEps, Mixture, high_dim_mixture, load_or_train, ring_mixture,
+from benchmarks.ddim_learned_model import (EpsMLP, ExactEps, Mixture, high_dim_mixture, load_or_train, ring_mixture,  # noqa: E402
                                            simple_loss_floor, time_embedding, train)
-from properties.oracles.gaussian import frechet_distance, mixture_eps
+from properties.oracles.gaussian import frechet_distance, mixture_eps  # noqa: E402
 
 
 def exact_moment_sample(n: int, mean: np.ndarray, cov: np.ndarray, seed: int) -> np.ndarray:
