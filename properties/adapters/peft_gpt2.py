@@ -1,4 +1,4 @@
-"""Thin adapters: peft on a tiny randomly initialised GPT-2, speaking the ``lora``, ``prefix`` and ``prompt`` contracts.
+"""Thin adapters: peft on a tiny randomly initialised GPT-2, speaking the ``lora``, ``ia3``, ``prefix`` and ``prompt`` contracts.
 
 ``transformers`` and ``peft`` are imported inside the functions (about 8 s together), so loading a topic never pays
 for them; nothing is downloaded (``HF_HUB_OFFLINE=1``).  GPT-2 is
@@ -17,6 +17,9 @@ What each adapter changes, and nothing else:
   base model in place) and returns that copy's plain Conv1D.  Inputs (the layer's and the unloaded layer's) are
   cast to float32.
 * ``PeftLoraLinear`` — the same on a lone ``torch.nn.Linear(d_in, d_out)`` (``fan_in_fan_out=False``), any shape.
+* ``PeftIA3GPT2`` / ``PeftIA3Linear`` — ``IA3Config(target_modules=[<layer>], feedforward_modules=[<layer>] or [],
+  fan_in_fan_out=...)`` on block 0's Conv1D layer of the requested shape, or on a lone ``torch.nn.Linear``; ``ia3_l``
+  is peft's own parameter, ``merge``/``unmerge`` the layer's own, ``merge_and_unload`` on a deep copy.
 * ``PeftPrefixTuning`` / ``PeftPromptTuning`` — ``PrefixTuningConfig`` / ``PromptTuningConfig`` (task ``CAUSAL_LM``)
   on GPT-2 loaded from the contract's ``(config, state)``; ``logits`` is the ``PeftModel``'s forward,
   ``generate`` its ``generate(input_ids, attention_mask=1, max_new_tokens, do_sample=False)`` with
@@ -250,3 +253,81 @@ class PeftPromptTuning(_PeftPromptLearning):
         kwargs = {} if token_dim is None else {"token_dim": token_dim}
         self._build(config, state, peft.PromptTuningConfig(task_type=peft.TaskType.CAUSAL_LM, num_virtual_tokens=n_virtual,
                                                            **kwargs), seed)
+
+
+class _PeftIA3:
+    """peft's (IA)³ layer (``IA3Config(target_modules=[<layer>], feedforward_modules=[<layer>] or [],
+    fan_in_fan_out=...)``) speaking the ``ia3`` contract: ``ia3_l`` is peft's own parameter, (d_out, 1) for output
+    scaling and (1, d_in) for a feed-forward (input-scaling) layer; ``merge``/``unmerge`` are the layer's own;
+    ``merge_and_unload`` runs on a deep copy of the peft model (peft's changes the base model in place) and returns
+    that copy's plain layer.  Inputs are cast to float32."""
+
+    precision = "float32"
+    _path = ""
+
+    def _build(self, base, target: str, is_feedforward: bool, fan_in_fan_out: bool, seed: int) -> None:
+        _, peft = libraries()
+        config = peft.IA3Config(target_modules=[target], feedforward_modules=[target] if is_feedforward else [],
+                                fan_in_fan_out=fan_in_fan_out)
+        with seeded(seed):
+            self.model = peft.get_peft_model(base, config).eval()
+        self.layer = _module(self.model.base_model.model, self._path)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x.to(F32))
+
+    @property
+    def module(self):
+        return self.layer
+
+    @property
+    def base_layer(self):
+        return self.layer.base_layer
+
+    @property
+    def ia3_l(self) -> torch.Tensor:
+        return self.layer.ia3_l["default"]
+
+    def merge(self) -> None:
+        self.layer.merge()
+
+    def unmerge(self) -> None:
+        self.layer.unmerge()
+
+    def merge_and_unload(self):
+        return _Float32Input(_module(copy.deepcopy(self.model).merge_and_unload(), self._path))
+
+
+class PeftIA3GPT2(_PeftIA3):
+    """peft (IA)³ on block 0's Conv1D layer of the requested shape of a tiny GPT-2 (``attn.c_attn`` 32×96 as the
+    paper's key/value scaling, ``mlp.c_proj`` 128×32 as its feed-forward scaling, and the other two), the base
+    built with GPT-2's own initialisation from ``seed``.  A shape that is not one of GPT-2's Conv1D layers (d_in ≤ 0
+    included) is refused by this adapter with a ValueError naming d_in and d_out: it has no such layer to adapt."""
+
+    invariants_support = {"shape": tuple(CONV1D_TARGETS), "fan_in_fan_out": (True,)}
+
+    def __init__(self, d_in: int, d_out: int, is_feedforward: bool = False, fan_in_fan_out: bool = True,
+                 seed: int = 0) -> None:
+        target = CONV1D_TARGETS.get(f"{d_in}x{d_out}")
+        if target is None or not fan_in_fan_out:
+            raise ValueError(f"GPT-2 has Conv1D layers (fan_in_fan_out=True) of shapes (d_in, d_out) in "
+                             f"{sorted(CONV1D_TARGETS)}, not (d_in, d_out) = ({d_in}, {d_out}) with "
+                             f"fan_in_fan_out={fan_in_fan_out}")
+        self._path = f"transformer.h.0.{target}"
+        self._build(copy.deepcopy(gpt2_from_seed(seed)), target, is_feedforward, True, seed)
+
+
+class PeftIA3Linear(_PeftIA3):
+    """peft (IA)³ on a lone ``torch.nn.Linear(d_in, d_out)`` (fan_in_fan_out=False), any shape; d_in and d_out go
+    to torch.nn.Linear unchecked."""
+
+    invariants_support = {"fan_in_fan_out": (False,)}
+    _path = "proj"
+
+    def __init__(self, d_in: int, d_out: int, is_feedforward: bool = False, fan_in_fan_out: bool = False,
+                 seed: int = 0) -> None:
+        if fan_in_fan_out:
+            raise ValueError("a torch.nn.Linear stores its weight (out, in): fan_in_fan_out must be False")
+        with seeded(seed):
+            host = _Host(d_in, d_out)
+        self._build(host, "proj", is_feedforward, False, seed)
