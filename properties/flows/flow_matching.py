@@ -1,7 +1,9 @@
 """Flow matching: the conditional optimal-transport path, its target velocity and the conditional loss.
 
-Contract (Meta's ``flow_matching`` ``CondOTProbPath`` API, generalised to σ_min; no established library is installed
-here, so the reference alone is judged)::
+Contract (Meta's ``flow_matching`` ``CondOTProbPath`` API, generalised to σ_min).  That library is licensed CC BY-NC 4.0,
+so it is not installed by default (the ``noncommercial`` extra installs it) and not registered here: with it installed,
+``tests/flows/test_flow_matching.py`` validates it through ``properties.adapters.flow_matching_meta`` at σ_min = 0, the
+only value it offers, with the records in ``META_IMPLEMENTATION``::
 
     path = Cls(sigma_min=σ)                 # 0 ≤ σ < 1  [axis sigma_min]
     s = path.sample(x_0=x0, x_1=x1, t=t)    # x0 (noise), x1 (data): (n, d) float64; t: (n,) in [0, 1]
@@ -24,13 +26,40 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from properties.engine import (Axis, Tolerance, Topic, assert_close, assert_leq, call, expect_array, expect_scalar,
-                               invariant, option)
+from properties.engine import (Axis, Expected, Implementation, Tolerance, Topic, assert_close, assert_leq, call,
+                               expect_array, expect_scalar, invariant, option)
 from properties.flows.flow_cases import expect_rejection, tensor
 from properties.oracles.flows import (gaussian_marginal_velocity, gaussian_min_loss, moment_matched_pairs,
                                       ot_path, ot_velocity)
 
 SIGMAS = (0.0, 0.01, 0.1)
+
+
+def _case(*cases):
+    return lambda ex: ex.get("case") in cases
+
+
+META = "Meta's flow_matching 1.0.10 (CondOTProbPath)"
+META_RECORDS = (
+    Expected("flow_matching.rejects_bad_input", f"{META} has no σ_min parameter at all: the adapter refuses every "
+             "σ_min ≠ 0 with NotImplementedError (not offered), so an invalid σ_min is never the library's to reject",
+             where="the bad-input cases σ_min ∈ {1.5, −0.1, 1.0}", when=_case("sigma_min"),
+             match=r"raised NotImplementedError"),
+    Expected("flow_matching.rejects_bad_input", f"{META} does not check t's range: t = 1.5 or −0.5 silently "
+             "extrapolates the path (α_t = t, σ_t = 1 − t)", where="the bad-input case t ∉ [0, 1]", when=_case("t"),
+             match="accepted"),
+    Expected("flow_matching.rejects_bad_input", f"{META} checks only the batch sizes (with an assert): an x_1 with an "
+             "extra column fails in the broadcast σ_t x_0 + α_t x_1 with RuntimeError, not a ValueError naming x_1",
+             where="the bad-input case x_1 of another shape", when=_case("x_1"),
+             match=r"raised RuntimeError\(The size of tensor"),
+    Expected("flow_matching.rejects_bad_input", f"{META} does not validate values: a NaN in x_0 propagates into x_t "
+             "and dx_t", where="the bad-input case NaN in x_0", when=_case("x_0"), match="accepted"),
+)
+
+
+META_IMPLEMENTATION = Implementation(
+    "properties.adapters.flow_matching_meta:MetaCondOTPath", requires=("flow_matching",), precision="float64",
+    expected=META_RECORDS, note="Meta's flow_matching CondOTProbPath (σ_min = 0 only; the loss is the adapter's glue)")
 
 
 def _probe_sigma(impl, sigma):
@@ -44,7 +73,7 @@ TOPIC = Topic(
     title="Flow matching: conditional OT path, target velocity, loss",
     contract=__doc__,
     reference="reference.flows.flow_matching:CondOTPath",
-    implementations=[],
+    implementations=[],   # Meta's flow_matching is opt-in (CC BY-NC 4.0): see META_IMPLEMENTATION
     axes=(Axis("sigma_min", SIGMAS, "σ_min, the path's terminal noise scale", probe=_probe_sigma),),
 )
 

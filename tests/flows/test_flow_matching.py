@@ -49,3 +49,22 @@ def test_gaussian_closed_form_matches_monte_carlo():
     xt = ot_path(x0, x1, t, sigma)
     resid = gaussian_marginal_velocity(xt, t, m, s, sigma) - ot_velocity(x0, x1, sigma)
     assert float(np.mean(np.sum(resid ** 2, 1))) == pytest.approx(gaussian_min_loss(t[:1], s, sigma, 1), rel=0.02)
+
+
+def test_meta_flow_matching_speaks_the_contract_when_installed():
+    """Meta's flow_matching (CC BY-NC 4.0: the opt-in `noncommercial` extra, never installed by default) against every
+    invariant at σ_min = 0, the only value it offers; its validation gaps are the narrow records of META_IMPLEMENTATION."""
+    pytest.importorskip("flow_matching", reason="Meta's flow_matching is opt-in (CC BY-NC 4.0): pip install '.[noncommercial]'")
+    import dataclasses
+
+    from properties.engine import get_topic, run_topic
+    from properties.flows.flow_matching import META_IMPLEMENTATION
+
+    topic = get_topic("flow_matching")
+    with_meta = dataclasses.replace(topic, implementations=[META_IMPLEMENTATION])
+    results = run_topic(with_meta, META_IMPLEMENTATION.spec)
+    status = {r.invariant: r.status for r in results}
+    assert status.pop("flow_matching.rejects_bad_input") == "xfail", [r.reason for r in results if r.category == "validation"]
+    assert set(status.values()) == {"passed"}, {k: v for k, v in status.items() if v != "passed"}
+    covered = {r.invariant: r.details["not_covered"] for r in results}
+    assert covered["flow_matching.path_closed_form"] == {"sigma_min": ["0.01", "0.1"]}  # reported, as strings
