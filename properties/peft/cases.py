@@ -43,6 +43,33 @@ def normal(seed: int, *shape: int, scale: float = 1.0) -> torch.Tensor:
     return scale * torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=F64)
 
 
+# ------------------------------------------------------------------------------------------- one adapted layer
+
+#: the adapted layer's (d_in, d_out) as "d_inxd_out": tiny and one-input layers, and GPT-2's four Conv1D shapes
+LAYER_SHAPES = ("3x7", "7x3", "1x4", "32x96", "32x32", "32x128", "128x32")
+#: the base weight stored (d_out, d_in), or (d_in, d_out) as GPT-2's Conv1D does (fan_in_fan_out)
+LAYOUTS = (False, True)
+
+
+def dims(shape: str) -> tuple[int, int]:
+    d_in, d_out = shape.split("x")
+    return int(d_in), int(d_out)
+
+
+def layer_input(draw, d_in: int) -> tuple[int, torch.Tensor]:
+    """A seed for the layer's own values, and an input x of ``d_in`` columns in a 2-D or 3-D batch: random,
+    integer-valued or sign-symmetric (each row's negation beside it)."""
+    data = draw(st.integers(0, 2**16), label="data_seed")
+    lead = draw(st.sampled_from(((3,), (2, 2))), label="batch_shape")
+    flavour = draw(st.sampled_from(("normal", "integer", "sign_symmetric")), label="x")
+    x = normal(data, *lead, d_in)
+    if flavour == "integer":
+        x = torch.round(3 * x)
+    elif flavour == "sign_symmetric":
+        x = torch.cat([x[..., :1, :], -x[..., :1, :]], dim=-2)
+    return data, x
+
+
 def write(param: Any, value: torch.Tensor, *, name: str) -> None:
     """Overwrite a live parameter of the implementation in place (``copy_`` casts to its dtype)."""
     if not isinstance(param, torch.Tensor):

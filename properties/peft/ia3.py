@@ -37,19 +37,13 @@ from hypothesis import strategies as st
 
 from properties.engine import (Axis, Expected, Implementation, ImplementationFailure, Topic, assert_close,
                                assert_true, call, crosscheck, invariant, option)
-from properties.peft.cases import UNIT, as_f64, expect_rejection, normal, trainable, unit, write
+from properties.peft.cases import (LAYER_SHAPES, LAYOUTS, UNIT, as_f64, dims, expect_rejection, layer_input, normal,
+                                   trainable, unit, write)
 
-SHAPES = ("3x7", "7x3", "1x4", "32x96", "32x32", "32x128", "128x32")
-LAYOUTS = (False, True)
 PLACEMENTS = (False, True)
 L_FLAVOURS = ("positive", "signed", "with_tiny")
 TINY = 1e-6
 _PEFT = "properties.adapters.peft_gpt2"
-
-
-def dims(shape: str) -> tuple[int, int]:
-    d_in, d_out = shape.split("x")
-    return int(d_in), int(d_out)
 
 
 def _probe(axis: str):
@@ -57,7 +51,7 @@ def _probe(axis: str):
     ValueError for every combination: the value is unsupported), called once."""
     def probe(impl, value):
         refused = None
-        for shape in SHAPES:
+        for shape in LAYER_SHAPES:
             for fan_in_fan_out in LAYOUTS:
                 for is_feedforward in PLACEMENTS:
                     kw = {"shape": shape, "fan_in_fan_out": fan_in_fan_out, "is_feedforward": is_feedforward,
@@ -140,7 +134,7 @@ TOPIC = Topic(
                        expected=_unmerge_records() + _width_records() + _d_in_records(),
                        note="peft (IA)³ on a lone torch.nn.Linear"),
     ],
-    axes=(Axis("shape", SHAPES, "(d_in, d_out) of the adapted layer, as 'd_inxd_out'", probe=_probe("shape")),
+    axes=(Axis("shape", LAYER_SHAPES, "(d_in, d_out) of the adapted layer, as 'd_inxd_out'", probe=_probe("shape")),
           Axis("fan_in_fan_out", LAYOUTS, "the base weight stored (d_in, d_out) — GPT-2's Conv1D — instead of "
                "(d_out, d_in)", probe=_probe("fan_in_fan_out")),
           Axis("is_feedforward", PLACEMENTS, "l scales the layer's input (the paper's feed-forward vector, before "
@@ -173,21 +167,13 @@ def draw_l(seed: int, n: int, flavour: str) -> torch.Tensor:
 @st.composite
 def ia3_case(draw, *, with_values: bool = True, flavours: tuple[str, ...] = L_FLAVOURS):
     """A layer (shape, layout, placement, seed), an input x and — with_values — W₀, b and l to write."""
-    shape = draw(option("shape", SHAPES))
+    shape = draw(option("shape", LAYER_SHAPES))
     d_in, d_out = dims(shape)
     case = {"shape": shape, "d_in": d_in, "d_out": d_out,
             "fan_in_fan_out": draw(option("fan_in_fan_out", LAYOUTS)),
             "is_feedforward": draw(option("is_feedforward", PLACEMENTS)),
             "seed": draw(st.integers(0, 2), label="seed")}
-    data = draw(st.integers(0, 2**16), label="data_seed")
-    lead = draw(st.sampled_from(((3,), (2, 2))), label="batch_shape")
-    flavour = draw(st.sampled_from(("normal", "integer", "sign_symmetric")), label="x")
-    x = normal(data, *lead, d_in)
-    if flavour == "integer":
-        x = torch.round(3 * x)
-    elif flavour == "sign_symmetric":
-        x = torch.cat([x[..., :1, :], -x[..., :1, :]], dim=-2)
-    case["x"] = x
+    data, case["x"] = layer_input(draw, d_in)
     if with_values:
         case["l_flavour"] = draw(st.sampled_from(flavours), label="l")
         case["W"] = normal(data + 1, d_out, d_in, scale=d_in ** -0.5)

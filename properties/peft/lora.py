@@ -32,18 +32,12 @@ from hypothesis import strategies as st
 from properties.engine import (Axis, Expected, Implementation, ImplementationFailure, Tolerance, Topic, assert_close,
                                assert_leq, assert_true, call, crosscheck, expect_array, invariant, option)
 from properties.oracles.attention import lora_scaling, lora_trainable
-from properties.peft.cases import UNIT, as_f64, expect_rejection, normal, trainable, unit, write
+from properties.peft.cases import (LAYER_SHAPES, LAYOUTS, UNIT, as_f64, dims, expect_rejection, layer_input, normal,
+                                   trainable, unit, write)
 
-SHAPES = ("3x7", "7x3", "1x4", "32x96", "32x32", "32x128", "128x32")
-LAYOUTS = (False, True)
 RSLORA = (False, True)
 ALPHAS = (1.0, 8.0, 16.0)
 _PEFT = "properties.adapters.peft_gpt2"
-
-
-def dims(shape: str) -> tuple[int, int]:
-    d_in, d_out = shape.split("x")
-    return int(d_in), int(d_out)
 
 
 def _probe(axis: str):
@@ -51,7 +45,7 @@ def _probe(axis: str):
     ValueError for every combination: the value is unsupported), called once."""
     def probe(impl, value):
         refused = None
-        for shape in SHAPES:
+        for shape in LAYER_SHAPES:
             for fan_in_fan_out in LAYOUTS:
                 kw = {"shape": shape, "fan_in_fan_out": fan_in_fan_out, "use_rslora": False, axis: value}
                 d_in, d_out = dims(kw["shape"])
@@ -94,7 +88,7 @@ TOPIC = Topic(
         Implementation(f"{_PEFT}:PeftLoraLinear", requires=("peft", "transformers"), expected=_peft_records(),
                        note="peft LoRA on a lone torch.nn.Linear"),
     ],
-    axes=(Axis("shape", SHAPES, "(d_in, d_out) of the adapted layer, as 'd_inxd_out'", probe=_probe("shape")),
+    axes=(Axis("shape", LAYER_SHAPES, "(d_in, d_out) of the adapted layer, as 'd_inxd_out'", probe=_probe("shape")),
           Axis("fan_in_fan_out", LAYOUTS, "the base weight stored (d_in, d_out) — GPT-2's Conv1D — instead of "
                "(d_out, d_in)", probe=_probe("fan_in_fan_out")),
           Axis("use_rslora", RSLORA, "rank-stabilised scaling α/√r instead of α/r", probe=_probe("use_rslora"))),
@@ -111,22 +105,14 @@ RANK = Tolerance(atol=1e-4, reason="float32: ΔW is read as the difference of tw
 @st.composite
 def lora_case(draw, *, with_factors: bool = True):
     """A layer (shape, layout, scaling, r, α, seed), an input x and — with_factors — W₀, b, A, B to write."""
-    shape = draw(option("shape", SHAPES))
+    shape = draw(option("shape", LAYER_SHAPES))
     d_in, d_out = dims(shape)
     case = {"shape": shape, "d_in": d_in, "d_out": d_out,
             "fan_in_fan_out": draw(option("fan_in_fan_out", LAYOUTS)), "use_rslora": draw(option("use_rslora", RSLORA)),
             "r": draw(st.integers(1, min(d_in, d_out, 8)), label="r"),
             "lora_alpha": draw(st.sampled_from(ALPHAS), label="lora_alpha"),
             "seed": draw(st.integers(0, 2), label="seed")}
-    data = draw(st.integers(0, 2**16), label="data_seed")
-    lead = draw(st.sampled_from(((3,), (2, 2))), label="batch_shape")
-    flavour = draw(st.sampled_from(("normal", "integer", "sign_symmetric")), label="x")
-    x = normal(data, *lead, d_in)
-    if flavour == "integer":
-        x = torch.round(3 * x)
-    elif flavour == "sign_symmetric":
-        x = torch.cat([x[..., :1, :], -x[..., :1, :]], dim=-2)
-    case["x"] = x
+    data, case["x"] = layer_input(draw, d_in)
     if with_factors:
         r = case["r"]
         case["W"] = normal(data + 1, d_out, d_in, scale=d_in ** -0.5)
