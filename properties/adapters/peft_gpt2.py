@@ -114,14 +114,16 @@ class _Float32Input(torch.nn.Module):
         return self.inner(x.to(F32))
 
 
-class _PeftLora:
+class _PeftLayer:
+    """One peft-adapted layer, the part the lora and ia3 contracts share: the layer is called with float32 inputs;
+    ``merge``/``unmerge`` are the layer's own; ``merge_and_unload`` runs on a deep copy of the peft model (peft's
+    changes the base model in place) and returns that copy's plain layer."""
+
     precision = "float32"
     _path = ""
 
-    def _build(self, base, target: str, r, lora_alpha, use_rslora, fan_in_fan_out, seed) -> None:
+    def _wrap(self, base, config, seed: int) -> None:
         _, peft = libraries()
-        config = peft.LoraConfig(r=r, lora_alpha=lora_alpha, use_rslora=use_rslora, target_modules=[target],
-                                 lora_dropout=0.0, fan_in_fan_out=fan_in_fan_out)
         with seeded(seed):
             self.model = peft.get_peft_model(base, config).eval()
         self.layer = _module(self.model.base_model.model, self._path)
@@ -137,6 +139,48 @@ class _PeftLora:
     def base_layer(self):
         return self.layer.base_layer
 
+    def merge(self) -> None:
+        self.layer.merge()
+
+    def unmerge(self) -> None:
+        self.layer.unmerge()
+
+    def merge_and_unload(self):
+        return _Float32Input(_module(copy.deepcopy(self.model).merge_and_unload(), self._path))
+
+
+def _gpt2_target(d_in: int, d_out: int, fan_in_fan_out: bool) -> str:
+    """GPT-2's Conv1D layer of shape (d_in, d_out); any other shape is refused: there is no such layer to adapt."""
+    target = CONV1D_TARGETS.get(f"{d_in}x{d_out}")
+    if target is None or not fan_in_fan_out:
+        raise ValueError(f"GPT-2 has Conv1D layers (fan_in_fan_out=True) of shapes (d_in, d_out) in "
+                         f"{sorted(CONV1D_TARGETS)}, not (d_in, d_out) = ({d_in}, {d_out}) with "
+                         f"fan_in_fan_out={fan_in_fan_out}")
+    return target
+
+
+class _Host(torch.nn.Module):
+    def __init__(self, d_in: int, d_out: int) -> None:
+        super().__init__()
+        self.proj = torch.nn.Linear(d_in, d_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+def _linear_host(d_in: int, d_out: int, fan_in_fan_out: bool, seed: int) -> _Host:
+    if fan_in_fan_out:
+        raise ValueError("a torch.nn.Linear stores its weight (out, in): fan_in_fan_out must be False")
+    with seeded(seed):
+        return _Host(d_in, d_out)
+
+
+class _PeftLora(_PeftLayer):
+    def _build(self, base, target: str, r, lora_alpha, use_rslora, fan_in_fan_out, seed) -> None:
+        _, peft = libraries()
+        self._wrap(base, peft.LoraConfig(r=r, lora_alpha=lora_alpha, use_rslora=use_rslora, target_modules=[target],
+                                         lora_dropout=0.0, fan_in_fan_out=fan_in_fan_out), seed)
+
     @property
     def lora_A(self) -> torch.Tensor:
         return self.layer.lora_A["default"].weight
@@ -149,15 +193,6 @@ class _PeftLora:
     def scaling(self) -> float:
         return self.layer.scaling["default"]
 
-    def merge(self) -> None:
-        self.layer.merge()
-
-    def unmerge(self) -> None:
-        self.layer.unmerge()
-
-    def merge_and_unload(self):
-        return _Float32Input(_module(copy.deepcopy(self.model).merge_and_unload(), self._path))
-
 
 class PeftLoraGPT2(_PeftLora):
     """peft LoRA on block 0's Conv1D layer of the requested shape of a tiny GPT-2."""
@@ -166,21 +201,9 @@ class PeftLoraGPT2(_PeftLora):
 
     def __init__(self, d_in: int, d_out: int, r: int = 8, lora_alpha: float = 8.0, use_rslora: bool = False,
                  fan_in_fan_out: bool = True, seed: int = 0) -> None:
-        target = CONV1D_TARGETS.get(f"{d_in}x{d_out}")
-        if target is None or not fan_in_fan_out:
-            raise ValueError(f"GPT-2 has Conv1D layers (fan_in_fan_out=True) of shapes {sorted(CONV1D_TARGETS)}, "
-                             f"not {d_in}x{d_out} with fan_in_fan_out={fan_in_fan_out}")
+        target = _gpt2_target(d_in, d_out, fan_in_fan_out)
         self._path = f"transformer.h.0.{target}"
         self._build(copy.deepcopy(gpt2_from_seed(seed)), target, r, lora_alpha, use_rslora, True, seed)
-
-
-class _Host(torch.nn.Module):
-    def __init__(self, d_in: int, d_out: int) -> None:
-        super().__init__()
-        self.proj = torch.nn.Linear(d_in, d_out)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(x)
 
 
 class PeftLoraLinear(_PeftLora):
@@ -191,11 +214,7 @@ class PeftLoraLinear(_PeftLora):
 
     def __init__(self, d_in: int, d_out: int, r: int = 8, lora_alpha: float = 8.0, use_rslora: bool = False,
                  fan_in_fan_out: bool = False, seed: int = 0) -> None:
-        if fan_in_fan_out:
-            raise ValueError("a torch.nn.Linear stores its weight (out, in): fan_in_fan_out must be False")
-        with seeded(seed):
-            host = _Host(d_in, d_out)
-        self._build(host, "proj", r, lora_alpha, use_rslora, False, seed)
+        self._build(_linear_host(d_in, d_out, fan_in_fan_out, seed), "proj", r, lora_alpha, use_rslora, False, seed)
 
 
 class _PeftPromptLearning:
@@ -255,47 +274,19 @@ class PeftPromptTuning(_PeftPromptLearning):
                                                            **kwargs), seed)
 
 
-class _PeftIA3:
+class _PeftIA3(_PeftLayer):
     """peft's (IA)³ layer (``IA3Config(target_modules=[<layer>], feedforward_modules=[<layer>] or [],
     fan_in_fan_out=...)``) speaking the ``ia3`` contract: ``ia3_l`` is peft's own parameter, (d_out, 1) for output
-    scaling and (1, d_in) for a feed-forward (input-scaling) layer; ``merge``/``unmerge`` are the layer's own;
-    ``merge_and_unload`` runs on a deep copy of the peft model (peft's changes the base model in place) and returns
-    that copy's plain layer.  Inputs are cast to float32."""
-
-    precision = "float32"
-    _path = ""
+    scaling and (1, d_in) for a feed-forward (input-scaling) layer."""
 
     def _build(self, base, target: str, is_feedforward: bool, fan_in_fan_out: bool, seed: int) -> None:
         _, peft = libraries()
-        config = peft.IA3Config(target_modules=[target], feedforward_modules=[target] if is_feedforward else [],
-                                fan_in_fan_out=fan_in_fan_out)
-        with seeded(seed):
-            self.model = peft.get_peft_model(base, config).eval()
-        self.layer = _module(self.model.base_model.model, self._path)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layer(x.to(F32))
-
-    @property
-    def module(self):
-        return self.layer
-
-    @property
-    def base_layer(self):
-        return self.layer.base_layer
+        self._wrap(base, peft.IA3Config(target_modules=[target], feedforward_modules=[target] if is_feedforward else [],
+                                        fan_in_fan_out=fan_in_fan_out), seed)
 
     @property
     def ia3_l(self) -> torch.Tensor:
         return self.layer.ia3_l["default"]
-
-    def merge(self) -> None:
-        self.layer.merge()
-
-    def unmerge(self) -> None:
-        self.layer.unmerge()
-
-    def merge_and_unload(self):
-        return _Float32Input(_module(copy.deepcopy(self.model).merge_and_unload(), self._path))
 
 
 class PeftIA3GPT2(_PeftIA3):
@@ -308,11 +299,7 @@ class PeftIA3GPT2(_PeftIA3):
 
     def __init__(self, d_in: int, d_out: int, is_feedforward: bool = False, fan_in_fan_out: bool = True,
                  seed: int = 0) -> None:
-        target = CONV1D_TARGETS.get(f"{d_in}x{d_out}")
-        if target is None or not fan_in_fan_out:
-            raise ValueError(f"GPT-2 has Conv1D layers (fan_in_fan_out=True) of shapes (d_in, d_out) in "
-                             f"{sorted(CONV1D_TARGETS)}, not (d_in, d_out) = ({d_in}, {d_out}) with "
-                             f"fan_in_fan_out={fan_in_fan_out}")
+        target = _gpt2_target(d_in, d_out, fan_in_fan_out)
         self._path = f"transformer.h.0.{target}"
         self._build(copy.deepcopy(gpt2_from_seed(seed)), target, is_feedforward, True, seed)
 
@@ -326,8 +313,4 @@ class PeftIA3Linear(_PeftIA3):
 
     def __init__(self, d_in: int, d_out: int, is_feedforward: bool = False, fan_in_fan_out: bool = False,
                  seed: int = 0) -> None:
-        if fan_in_fan_out:
-            raise ValueError("a torch.nn.Linear stores its weight (out, in): fan_in_fan_out must be False")
-        with seeded(seed):
-            host = _Host(d_in, d_out)
-        self._build(host, "proj", is_feedforward, False, seed)
+        self._build(_linear_host(d_in, d_out, fan_in_fan_out, seed), "proj", is_feedforward, False, seed)
