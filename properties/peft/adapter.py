@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from properties.engine import Axis, Topic, assert_close, assert_true, call, invariant, option
 from properties.oracles.attention import adapter_trainable
-from properties.peft.cases import UNIT, as_f64, expect_rejection, normal, trainable, unit, write
+from properties.peft.cases import UNIT, as_f64, expect_rejection, layer_input, normal, trainable, unit, write
 
 ACTIVATION_NAMES = ("relu", "gelu", "swish")
 _ERF = np.vectorize(math.erf)
@@ -59,15 +59,7 @@ def adapter_case(draw, *, trained: bool = True):
     m = draw(st.integers(1, max(1, d // 2)), label="bottleneck")
     case = {"d_model": d, "bottleneck": m, "activation": draw(option("activation", ACTIVATION_NAMES)),
             "seed": draw(st.integers(0, 2), label="seed")}
-    data = draw(st.integers(0, 2**16), label="data_seed")
-    lead = draw(st.sampled_from(((3,), (2, 3))), label="batch_shape")
-    flavour = draw(st.sampled_from(("normal", "integer", "sign_symmetric")), label="h")
-    h = normal(data, *lead, d)
-    if flavour == "integer":
-        h = torch.round(3 * h)
-    elif flavour == "sign_symmetric":
-        h = torch.cat([h[..., :1, :], -h[..., :1, :]], dim=-2)
-    case["h"] = h
+    data, case["h"] = layer_input(draw, d, name="h", batches=((3,), (2, 3)))
     if trained:
         case.update(W_down=normal(data + 1, m, d, scale=d ** -0.5), b_down=normal(data + 2, m, scale=0.5),
                     W_up=normal(data + 3, d, m, scale=m ** -0.5), b_up=normal(data + 4, d, scale=0.5))

@@ -56,12 +56,12 @@ def dims(shape: str) -> tuple[int, int]:
     return int(d_in), int(d_out)
 
 
-def layer_input(draw, d_in: int) -> tuple[int, torch.Tensor]:
-    """A seed for the layer's own values, and an input x of ``d_in`` columns in a 2-D or 3-D batch: random,
-    integer-valued or sign-symmetric (each row's negation beside it)."""
+def layer_input(draw, d_in: int, *, name: str = "x", batches=((3,), (2, 2))) -> tuple[int, torch.Tensor]:
+    """A seed for the layer's own values, and an input ``name`` of ``d_in`` columns in a 2-D or 3-D batch (leading
+    shapes ``batches``): random, integer-valued or sign-symmetric (each row's negation beside it)."""
     data = draw(st.integers(0, 2**16), label="data_seed")
-    lead = draw(st.sampled_from(((3,), (2, 2))), label="batch_shape")
-    flavour = draw(st.sampled_from(("normal", "integer", "sign_symmetric")), label="x")
+    lead = draw(st.sampled_from(batches), label="batch_shape")
+    flavour = draw(st.sampled_from(("normal", "integer", "sign_symmetric")), label=name)
     x = normal(data, *lead, d_in)
     if flavour == "integer":
         x = torch.round(3 * x)
