@@ -275,9 +275,11 @@ def pf_ode_transports_marginal(impl, case):
 
 
 ORDER = Tolerance(atol=0.35, reason=(
-    "the observed order log₂(e_32 / e_64) is p ± 0.35: at these step sizes the leading error term dominates (measured "
-    "0.85–1.24 for Euler and 1.93–2.10 for Heun on the strategy's first twelve examples); an inconsistent scheme "
-    "converges to the wrong flow (order ≈ 0) and a Heun step that lost its average falls to 1.1–1.3"))
+    "the observed order log₂(e_64 / e_128) is p ± 0.35: at these step sizes the leading error term dominates "
+    "(measured 0.83–1.12 for Euler and 1.89–2.21 for Heun over the thorough profile's 120 examples; at 32 → 64 steps a stiff VE "
+    "schedule (σ_max in the hundreds) is still pre-asymptotic, 0.64 for Euler, and sub-VP's Heun overshoots to 2.43); an "
+    "inconsistent scheme converges to the wrong flow (order ≈ 0), a Heun step that lost its average falls to about 1, "
+    "and Heun run when Euler was asked for shows order ≈ 2"))
 
 
 @st.composite
@@ -286,7 +288,7 @@ def order_case(draw):
 
 
 @invariant(TOPIC, "sde.pf_ode_fixed_step_converges",
-           statement="ode(x_T, uniform grid T → ε, method) converges to the exact flow at order p = 1 (Euler) or 2 (Heun): log₂(e_32 / e_64) = p ± 0.35",
+           statement="ode(x_T, uniform grid T → ε, method) converges to the exact flow at order p = 1 (Euler) or 2 (Heun): log₂(e_64 / e_128) = p ± 0.35",
            why="A fixed-step solver of the probability-flow ODE is consistent with it: its error against the exact "
                "flow map (closed form for Gaussian data) shrinks like hᵖ.  A wrong drift converges to the wrong flow "
                "(the error stops shrinking) and a botched Heun step falls back to order 1.",
@@ -300,14 +302,14 @@ def pf_ode_fixed_step_converges(impl, case):
     expected = data.flow(x, 1.0, eps).numpy()
     s = scale_of(expected)
     errors = []
-    for n in (32, 64):
+    for n in (64, 128):
         ts = torch.linspace(1.0, eps, n + 1, dtype=F64)
         out = expect_array(call(kit(impl).ode, sde, data.score, x, ts, method=method), shape=x.shape,
                            name=f"ode({method}, {n} steps)").astype(np.float64)
         errors.append(float(np.abs(out - expected).max()) / s)
     p = 1 if method == "euler" else 2
     order = log2_ratio(*errors)
-    assert_close(order, float(p), what=f"observed order log₂(e_32/e_64) of {method} (errors {errors[0]:.3g}, "
+    assert_close(order, float(p), what=f"observed order log₂(e_64/e_128) of {method} (errors {errors[0]:.3g}, "
                                         f"{errors[1]:.3g}; {case['kind']}, ε = {eps})")
     return {"compared": 1}
 

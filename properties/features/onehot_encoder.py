@@ -198,9 +198,13 @@ def handle_unknown_ignore(impl, data):
 def inverse_round_trip(impl, data):
     X = data["X"]
     est = fitted(impl, data)
-    back = call(est.inverse_transform, transform(est, X))
+    Z = transform(est, X)
+    if Z.shape[1] == 0:  # every column has one category and drop removed it: nothing to invert (scikit-learn refuses)
+        return {"compared": 0, "nothing_encoded": 1}
+    back = call(est.inverse_transform, Z)
     back = expect_array(np.asarray(back, dtype=np.float64), name="inverse_transform(Z)", shape=X.shape, allow_nan=True)
     assert_true(np.array_equal(back, X, equal_nan=True), f"inverse_transform(transform(X)) = {back.tolist()} ≠ X = {X.tolist()}")
+    return {"compared": 1, "nothing_encoded": 0}
 
 
 def same_encoding(a, b, data):

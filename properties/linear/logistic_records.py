@@ -78,4 +78,11 @@ STATSMODELS_RECORDS = (
              "statsmodels' Logit rejects three classes with ValueError('endog must be in the unit interval.'), which "
              "names its endog, not y", where="every example (three classes is this invariant's whole domain)",
              when=_all, match="does not name the parameter"),
+    Expected("logistic.separable_data_is_reported",
+             "on some separable problems statsmodels' Newton step meets a singular Hessian (the fitted probabilities "
+             "saturate at 0 and 1) before its perfect-separation check runs, and Logit.fit raises "
+             "LinAlgError('Singular matrix'), which does not say the data are separable; on the others it warns "
+             "(PerfectSeparationWarning).  Seen only in the thorough profile",
+             where="separable problems whose Newton iterates saturate (not predictable from the example: matched by "
+                   "the failure)", when=_all, match=r"LinAlgError.*Singular matrix", strict=False),
 )
