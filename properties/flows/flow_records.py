@@ -64,6 +64,15 @@ NFLOWS_SAMPLE = (Expected("flow.sample_distribution",
                           "still in nflows' master (distributions/normal.py); no upstream issue found",
                           where="every example", when=lambda ex: True, match="same dtype"),)
 
+NORMFLOWS_OVERFLOW = (Expected(
+    "flow.composition_adds",
+    "normflows' MaskedAffineFlow scales by an unbounded exp(s(x)) (no clamp; zuko soft-clips its log-scale), and the "
+    "adapter initialises its networks at random rather than at zero (an identity flow would test nothing): at some "
+    "seeds t₁ is expansive enough that t₂ ∘ t₁ ∘ R ∘ t₁ leaves float range for |x| ≤ 3 (seen only in the thorough "
+    "profile: at seed 167, t₁(R t₁(x)) reaches 652 and t₂ returns inf and NaN)",
+    where="compositions whose intermediate values overflow t₂'s exp-scale (not predictable from the example: matched "
+          "by the failure)", when=lambda ex: True, match=r"NaN value|inf value", strict=False),)
+
 IMPLEMENTATIONS = [
     # the reference's modes (the topic's reference is reference.flows.flow:Flow)
     Implementation(f"{REF}.coupling:AffineCoupling", precision="float64", note="RealNVP, odd coordinates kept"),
@@ -93,7 +102,8 @@ IMPLEMENTATIONS = [
     Implementation(f"{NORMFLOWS}:Radial", requires=("normflows",), precision="float64", expected=NORMFLOWS_BROADCAST,
                    support={"operations": [], "structure": []}, note="normflows' radial flow has no inverse"),
     Implementation(f"{NORMFLOWS}:RealNVPFlow", requires=("normflows",), precision="float64",
-                   expected=NORMFLOWS_FLOW_SHAPE + NORMFLOWS_LOG_DET, support={"operations": ["inverse", "distribution"], "structure": []}),
+                   expected=NORMFLOWS_FLOW_SHAPE + NORMFLOWS_LOG_DET + NORMFLOWS_OVERFLOW,
+                   support={"operations": ["inverse", "distribution"], "structure": []}),
     # torch's own transforms
     Implementation(f"{TORCH}:AffineThenSigmoid", requires=("torch",), precision="float64", expected=TORCH_SHAPE,
                    support={"operations": ["inverse"], "structure": ["triangular"]}),
