@@ -2,6 +2,7 @@
 implementation's tensors through the contract (every call into its code goes through ``call``)."""
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Callable
 
@@ -54,6 +55,27 @@ LAYOUTS = (False, True)
 def dims(shape: str) -> tuple[int, int]:
     d_in, d_out = shape.split("x")
     return int(d_in), int(d_out)
+
+
+def layer_probe(axis: str, build: Callable[[Any, int, int, dict], Any], others: dict[str, tuple]):
+    """The ``invariants probe`` of an adapted layer's option ``axis``: build a layer with ``axis = value`` and the
+    first combination of the other axes (shape, layout and ``others``) the implementation accepts — a ValueError for
+    every combination means the value is unsupported — and call it once."""
+    def probe(impl, value):
+        grid = {"shape": LAYER_SHAPES, "fan_in_fan_out": LAYOUTS, **others}
+        refused = None
+        for combination in itertools.product(*grid.values()):
+            kw = {**dict(zip(grid, combination)), axis: value}
+            d_in, d_out = dims(kw["shape"])
+            try:
+                layer = build(impl, d_in, d_out, kw)
+            except ValueError as exc:
+                refused = exc
+                continue
+            call(layer, torch.zeros(2, d_in, dtype=F64))
+            return
+        raise refused
+    return probe
 
 
 def layer_input(draw, d_in: int, *, name: str = "x", batches=((3,), (2, 2))) -> tuple[int, torch.Tensor]:

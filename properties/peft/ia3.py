@@ -37,8 +37,8 @@ from hypothesis import strategies as st
 
 from properties.engine import (Axis, Expected, Implementation, ImplementationFailure, Topic, assert_close,
                                assert_true, call, crosscheck, invariant, option)
-from properties.peft.cases import (LAYER_SHAPES, LAYOUTS, UNIT, as_f64, dims, expect_rejection, layer_input, normal,
-                                   trainable, unit, write)
+from properties.peft.cases import (LAYER_SHAPES, LAYOUTS, UNIT, as_f64, dims, expect_rejection, layer_input,
+                                   layer_probe, normal, trainable, unit, write)
 
 PLACEMENTS = (False, True)
 L_FLAVOURS = ("positive", "signed", "with_tiny")
@@ -47,26 +47,9 @@ _PEFT = "properties.adapters.peft_gpt2"
 
 
 def _probe(axis: str):
-    """A layer with ``axis = value`` and the first combination of the other axes the implementation builds (a
-    ValueError for every combination: the value is unsupported), called once."""
-    def probe(impl, value):
-        refused = None
-        for shape in LAYER_SHAPES:
-            for fan_in_fan_out in LAYOUTS:
-                for is_feedforward in PLACEMENTS:
-                    kw = {"shape": shape, "fan_in_fan_out": fan_in_fan_out, "is_feedforward": is_feedforward,
-                          axis: value}
-                    d_in, d_out = dims(kw["shape"])
-                    try:
-                        ia3 = impl(d_in, d_out, is_feedforward=kw["is_feedforward"],
-                                   fan_in_fan_out=kw["fan_in_fan_out"], seed=0)
-                    except ValueError as exc:
-                        refused = exc
-                        continue
-                    call(ia3, torch.zeros(2, d_in, dtype=torch.float64))
-                    return
-        raise refused
-    return probe
+    return layer_probe(axis, lambda impl, d_in, d_out, kw: impl(
+        d_in, d_out, is_feedforward=kw["is_feedforward"], fan_in_fan_out=kw["fan_in_fan_out"], seed=0),
+        {"is_feedforward": PLACEMENTS})
 
 
 PEFT_UNMERGE_EPSILON = (

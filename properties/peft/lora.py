@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from properties.engine import (Axis, Expected, Implementation, ImplementationFailure, Tolerance, Topic, assert_close,
                                assert_leq, assert_true, call, crosscheck, expect_array, invariant, option)
 from properties.oracles.attention import lora_scaling, lora_trainable
-from properties.peft.cases import (LAYER_SHAPES, LAYOUTS, UNIT, as_f64, dims, expect_rejection, layer_input, normal,
-                                   trainable, unit, write)
+from properties.peft.cases import (LAYER_SHAPES, LAYOUTS, UNIT, as_f64, dims, expect_rejection, layer_input,
+                                   layer_probe, normal, trainable, unit, write)
 
 RSLORA = (False, True)
 ALPHAS = (1.0, 8.0, 16.0)
@@ -41,24 +41,9 @@ _PEFT = "properties.adapters.peft_gpt2"
 
 
 def _probe(axis: str):
-    """A layer with ``axis = value`` and the first combination of the other axes the implementation builds (a
-    ValueError for every combination: the value is unsupported), called once."""
-    def probe(impl, value):
-        refused = None
-        for shape in LAYER_SHAPES:
-            for fan_in_fan_out in LAYOUTS:
-                kw = {"shape": shape, "fan_in_fan_out": fan_in_fan_out, "use_rslora": False, axis: value}
-                d_in, d_out = dims(kw["shape"])
-                try:
-                    lora = impl(d_in, d_out, r=1, lora_alpha=1.0, use_rslora=kw["use_rslora"],
-                                fan_in_fan_out=kw["fan_in_fan_out"], seed=0)
-                except ValueError as exc:
-                    refused = exc
-                    continue
-                call(lora, torch.zeros(2, d_in, dtype=torch.float64))
-                return
-        raise refused
-    return probe
+    return layer_probe(axis, lambda impl, d_in, d_out, kw: impl(
+        d_in, d_out, r=1, lora_alpha=1.0, use_rslora=kw["use_rslora"], fan_in_fan_out=kw["fan_in_fan_out"], seed=0),
+        {"use_rslora": (False,)})
 
 
 PEFT_ACCEPTS_LARGE_R = (

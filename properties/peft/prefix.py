@@ -36,7 +36,8 @@ from properties.oracles.attention import (gpt2_logits, prefix_kv, prefix_logits,
                                           zero_prefix_logits)
 from properties.peft.cases import (CONFIG, HOST_SEEDS, UNIT, expect_rejection, host, logits_of, normal, token_ids, unit,
                                    write)
-from properties.peft.prompt_learning import check_only_prompt_trains, count_trainable, greedy_generation
+from properties.peft.prompt_learning import (check_only_prompt_trains, count_trainable, greedy_generation,
+                                             peft_validation_gaps)
 
 PROJECTION = (False, True)
 HIDDEN = (None, 8)
@@ -67,9 +68,6 @@ def _peft_prefix_records() -> tuple[Expected, ...]:
         Expected("prefix.generation_is_greedy_decoding", GENERATE_DROPS_PREFIX,
                  where="every prefix of length P ≥ 1 (with P = 0 there is nothing to drop), the generate() operation only",
                  when=lambda ex: ex["n_virtual"] >= 1, match=r"generate\(\) step 0"),
-        Expected("prefix.rejects_bad_input", "peft does not check num_virtual_tokens: −1 fails inside torch.nn.Embedding "
-                 "with RuntimeError 'Trying to create tensor with negative dimension'",
-                 where="case n_virtual < 0", when=lambda ex: ex["case"] == "n_virtual_negative", match="RuntimeError"),
         Expected("prefix.rejects_bad_input", "peft accepts encoder_hidden_size=0: Linear(d, 0) → Linear(0, 2Ld) builds, "
                  "and the prefix silently becomes the second layer's bias, the same at every position",
                  where="case encoder_hidden_size = 0 (with the projection)",
@@ -77,10 +75,7 @@ def _peft_prefix_records() -> tuple[Expected, ...]:
         Expected("prefix.rejects_bad_input", "peft accepts token_dim ≠ the model's hidden size at construction; the "
                  "forward then fails with RuntimeError (a shape that cannot be viewed as (B, P, 2L, H, D))",
                  where="case token_dim ≠ n_embd", when=lambda ex: ex["case"] == "token_dim_mismatch", match="accepted"),
-        Expected("prefix.rejects_bad_input", "an input longer than n_positions − P reaches GPT-2's position embedding and "
-                 "fails with IndexError 'index out of range in self'",
-                 where="case P + T > n_positions", when=lambda ex: ex["case"] == "input_too_long", match="IndexError"),
-    )
+    ) + peft_validation_gaps("prefix")
 
 
 TOPIC = Topic(

@@ -26,7 +26,8 @@ from properties.engine import Expected, Implementation, Topic, assert_close, ass
 from properties.oracles.attention import F64, gpt2_logits, prompt_trainable
 from properties.peft.cases import (CONFIG, HOST_SEEDS, UNIT, expect_rejection, host, logits_of, normal, token_ids, unit,
                                    write)
-from properties.peft.prompt_learning import check_only_prompt_trains, count_trainable, greedy_generation
+from properties.peft.prompt_learning import (check_only_prompt_trains, count_trainable, greedy_generation,
+                                             peft_validation_gaps)
 
 _PEFT = "properties.adapters.peft_gpt2"
 SOURCE = "Lester, Al-Rfou & Constant, The Power of Scale for Parameter-Efficient Prompt Tuning (EMNLP 2021), §2"
@@ -46,16 +47,10 @@ def _peft_prompt_records() -> tuple[Expected, ...]:
         Expected("prompt.generation_is_greedy_decoding", GENERATE_REINSERTS_PROMPT,
                  where="every generation of n ≥ 2 new tokens (the first token is right), the generate() operation only",
                  when=lambda ex: ex["max_new_tokens"] >= 2 and ex["n_virtual"] >= 1, match=r"generate\(\) step [1-9]"),
-        Expected("prompt.rejects_bad_input", "peft does not check num_virtual_tokens: −1 fails inside torch.nn.Embedding "
-                 "with RuntimeError 'Trying to create tensor with negative dimension'",
-                 where="case n_virtual < 0", when=lambda ex: ex["case"] == "n_virtual_negative", match="RuntimeError"),
         Expected("prompt.rejects_bad_input", "peft accepts token_dim ≠ the model's hidden size at construction; the "
                  "forward then fails with RuntimeError in torch.cat of the prompt and the token embeddings",
                  where="case token_dim ≠ n_embd", when=lambda ex: ex["case"] == "token_dim_mismatch", match="accepted"),
-        Expected("prompt.rejects_bad_input", "an input longer than n_positions − P reaches GPT-2's position embedding and "
-                 "fails with IndexError 'index out of range in self'",
-                 where="case P + T > n_positions", when=lambda ex: ex["case"] == "input_too_long", match="IndexError"),
-    )
+    ) + peft_validation_gaps("prompt")
 
 
 TOPIC = Topic(

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from properties.engine import ImplementationFailure, assert_close, assert_true, call, tolerance
+from properties.engine import Expected, ImplementationFailure, assert_close, assert_true, call, tolerance
 from properties.peft.cases import CONFIG, generation, logits_of, trainable, unit
 
 
@@ -66,3 +66,14 @@ def check_only_prompt_trains(obj: Any, trained: list[torch.Tensor], input_ids: t
 def count_trainable(obj: Any) -> int:
     return sum(p.numel() for _, p in trainable(obj.module))
 
+
+def peft_validation_gaps(topic: str) -> tuple[Expected, ...]:
+    """The bad-input cases peft's prompt-learning methods leave to torch (prefix and prompt tuning alike)."""
+    return (
+        Expected(f"{topic}.rejects_bad_input", "peft does not check num_virtual_tokens: −1 fails inside "
+                 "torch.nn.Embedding with RuntimeError 'Trying to create tensor with negative dimension'",
+                 where="case n_virtual < 0", when=lambda ex: ex["case"] == "n_virtual_negative", match="RuntimeError"),
+        Expected(f"{topic}.rejects_bad_input", "an input longer than n_positions − P reaches GPT-2's position embedding "
+                 "and fails with IndexError 'index out of range in self'",
+                 where="case P + T > n_positions", when=lambda ex: ex["case"] == "input_too_long", match="IndexError"),
+    )
